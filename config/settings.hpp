@@ -1,0 +1,146 @@
+// The validated configuration: plain structs, parsed once by config::load
+// (see load.hpp) from the file, SESAME_* environment and --key flags.
+// Nothing else in Sésame reads configuration. Depends on core/time.hpp only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace sesame::config {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// A sliding-window limit: at most `count` events per `window`.
+struct window_limit {
+    std::uint32_t count;
+    duration window;
+};
+
+struct http_settings {
+    std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+    std::string public_url = "http://127.0.0.1:8080";
+    std::optional<std::string> tls_cert;
+    std::optional<std::string> tls_key;
+    std::vector<std::string> trusted_proxies;  // addresses or CIDR ranges
+    bool secure_cookies = false;               // forced true under TLS
+    duration read_timeout = seconds(10);
+    duration idle_timeout = seconds(60);
+    duration shutdown_timeout = seconds(10);  // in-flight requests get this long on SIGTERM
+    std::uint32_t threads = 0;                 // 0: number of cores
+    std::uint32_t max_header_bytes = 16 * 1024;
+    std::uint32_t max_body_bytes = 64 * 1024;
+    std::uint32_t max_import_bytes = 64u * 1024 * 1024;
+    std::uint32_t max_connections = 10000;
+};
+
+struct store_settings {
+    std::string path = "./data";
+    bool sync_writes = true;  // WAL fsync for writes a user was told succeeded
+    std::uint32_t threads = 4;  // blocking-call pool
+};
+
+struct smtp_settings {
+    std::optional<std::string> url;  // unset: file outbox
+    std::string from = "Sésame <no-reply@localhost>";
+    bool verify_tls = true;
+    std::uint32_t concurrency = 4;
+    duration timeout = seconds(30);
+};
+
+struct dkim_settings {
+    std::optional<std::string> domain;
+    std::optional<std::string> selector;
+    std::optional<std::string> key_file;
+};
+
+struct sms_settings {
+    std::optional<std::string> url;  // unset: file outbox
+    std::string format = "json";     // "json" or "kannel"
+    std::optional<std::string> callback_secret;
+    std::uint32_t concurrency = 8;
+    duration timeout = seconds(10);
+};
+
+struct outbox_settings {
+    std::string file;  // empty in the raw defaults; load() fills {store.path}/outbox.log
+};
+
+struct recovery_settings {
+    duration code_ttl = minutes(30);
+    duration resend_cooldown = seconds(60);
+    std::uint32_t max_attempts = 5;
+};
+
+struct email_settings {
+    duration confirm_ttl = hours(24);
+};
+
+struct workers_settings {
+    duration retry_initial = seconds(2);
+    duration retry_max = minutes(5);
+    std::uint32_t max_attempts = 6;
+    std::uint32_t hash_threads = 0;  // 0: number of cores
+    std::uint32_t hash_queue = 256;
+    std::uint32_t queue_capacity = 65536;  // outbox ids waiting for a worker
+};
+
+struct login_settings {
+    std::uint32_t lockout_threshold = 5;
+    duration lockout_duration = minutes(15);
+    std::uint32_t hard_lock_threshold = 20;
+};
+
+struct limits_settings {
+    window_limit login_failures_per_ip{100, minutes(15)};
+    window_limit recovery_per_ip{30, hours(1)};
+    window_limit recovery_per_identifier{5, hours(1)};
+    window_limit sends_per_destination{5, hours(1)};
+    window_limit sms_per_hour{10000, hours(1)};
+    window_limit code_failures_per_account{20, hours(24)};
+    window_limit code_failures_per_ip{50, hours(1)};
+};
+
+struct password_settings {
+    std::uint32_t argon2_memory_kib = 19456;
+    std::uint32_t argon2_iterations = 2;
+    std::uint32_t min_length = 12;
+};
+
+struct session_settings {
+    duration idle_timeout = minutes(30);
+    duration absolute_timeout = hours(12);
+};
+
+struct log_settings {
+    std::string level = "info";  // debug, info, warn, error
+};
+
+struct demo_settings {
+    bool seed = false;  // create demo accounts on an empty store
+};
+
+struct settings {
+    http_settings http;
+    store_settings store;
+    smtp_settings smtp;
+    dkim_settings dkim;
+    sms_settings sms;
+    outbox_settings outbox;
+    recovery_settings recovery;
+    email_settings email;
+    workers_settings workers;
+    login_settings login;
+    limits_settings limits;
+    password_settings password;
+    session_settings session;
+    log_settings log;
+    demo_settings demo;
+};
+
+}  // namespace sesame::config

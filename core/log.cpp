@@ -1,0 +1,170 @@
+#include "core/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+#include "core/time.hpp"
+
+namespace sesame::log {
+namespace {
+
+class buffered_writer {
+public:
+    buffered_writer() : flusher_([this] { run(); }) {}
+    ~buffered_writer() {
+        {
+            std::lock_guard lk(mu_);
+            stop_ = true;
+        }
+        cv_.notify_one();
+        flusher_.join();
+        drain();
+    }
+
+    void append(std::string&& line) {
+        bool wake = false;
+        {
+            std::lock_guard lk(mu_);
+            pending_ += line;
+            wake = pending_.size() > (64u << 10);
+        }
+        if (wake) cv_.notify_one();
+    }
+
+    void drain() {
+        std::string out;
+        {
+            std::lock_guard lk(mu_);
+            out.swap(pending_);
+        }
+        write_all(out);
+    }
+
+private:
+    static void write_all(const std::string& s) {
+        const char* p = s.data();
+        std::size_t left = s.size();
+        while (left > 0) {
+            const ssize_t n = ::write(STDERR_FILENO, p, left);
+            if (n <= 0) return;  // stderr gone: nothing sensible left to do
+            p += n;
+            left -= std::size_t(n);
+        }
+    }
+
+    void run() {
+        std::unique_lock lk(mu_);
+        while (!stop_) {
+            cv_.wait_for(lk, std::chrono::milliseconds(20));
+            if (pending_.empty()) continue;
+            std::string out;
+            out.swap(pending_);
+            lk.unlock();
+            write_all(out);
+            lk.lock();
+        }
+    }
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::string pending_;
+    bool stop_ = false;
+    std::thread flusher_;
+};
+
+buffered_writer& writer() {
+    static buffered_writer w;
+    return w;
+}
+
+std::atomic<int> min_level{int(level::info)};
+
+const char* level_name(level l) {
+    switch (l) {
+        case level::debug: return "debug";
+        case level::info: return "info";
+        case level::warn: return "warn";
+        case level::error: return "error";
+    }
+    return "info";
+}
+
+}  // namespace
+
+void set_min_level(level l) { min_level.store(int(l)); }
+
+void append_json_string(std::string& out, std::string_view s) {
+    static const char hex[] = "0123456789abcdef";
+    out.push_back('"');
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out.push_back(hex[c >> 4]);
+                    out.push_back(hex[c & 15]);
+                } else {
+                    out.push_back(char(c));
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+void write(level l, std::string_view event, std::initializer_list<field> fields) {
+    if (int(l) < min_level.load(std::memory_order_relaxed)) return;
+    std::string line;
+    line.reserve(160);
+    line += "{\"ts\":";
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = std::chrono::time_point_cast<duration>(now);
+    std::string ts = format_rfc3339(ms);
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03dZ", int(ms.time_since_epoch().count() % 1000));
+    ts.pop_back();
+    ts += frac;
+    append_json_string(line, ts);
+    line += ",\"level\":\"";
+    line += level_name(l);
+    line += "\",\"event\":";
+    append_json_string(line, event);
+    for (const auto& f : fields) {
+        line.push_back(',');
+        append_json_string(line, f.key);
+        line.push_back(':');
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::string_view>) append_json_string(line, v);
+                else if constexpr (std::is_same_v<T, bool>) line += v ? "true" : "false";
+                else if constexpr (std::is_same_v<T, double>) {
+                    char b[32];
+                    std::snprintf(b, sizeof b, "%.3f", v);
+                    line += b;
+                } else line += std::to_string(v);
+            },
+            f.value);
+    }
+    line += "}\n";
+    if (l >= level::warn) {
+        // Warnings and errors go out at once: they matter most right before a crash.
+        writer().append(std::move(line));
+        writer().drain();
+        return;
+    }
+    writer().append(std::move(line));
+}
+
+void flush() { writer().drain(); }
+
+}  // namespace sesame::log
