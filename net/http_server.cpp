@@ -1,0 +1,497 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <list>
+#include <mutex>
+#include <stdexcept>
+
+#include "core/log.hpp"
+#include "net/client_address.hpp"
+#include "net/error_response.hpp"
+
+namespace sesame::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+method to_method(http::verb v) {
+    switch (v) {
+        case http::verb::get: return method::get;
+        case http::verb::head: return method::head;
+        case http::verb::post: return method::post;
+        case http::verb::put: return method::put;
+        case http::verb::patch: return method::patch;
+        case http::verb::delete_: return method::del;
+        case http::verb::options: return method::options;
+        default: return method::other;
+    }
+}
+
+bool changes_state(method m) { return m == method::post || m == method::put || m == method::patch || m == method::del; }
+
+// scheme://host[:port] of a URL, lower-cased, default ports dropped.
+std::string origin_of(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return std::string(url);
+    const auto host_end = url.find('/', scheme_end + 3);
+    std::string o(url.substr(0, host_end));
+    for (auto& c : o) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (o.starts_with("http://") && o.ends_with(":80")) o.resize(o.size() - 3);
+    if (o.starts_with("https://") && o.ends_with(":443")) o.resize(o.size() - 4);
+    return o;
+}
+
+bool is_protocol_error(const beast::error_code& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+    const auto a = ep.address();
+    if (a.is_v6()) {
+        const auto v6 = a.to_v6();
+        if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string() + ":" + std::to_string(ep.port());
+        return "[" + a.to_string() + "]:" + std::to_string(ep.port());
+    }
+    return a.to_string() + ":" + std::to_string(ep.port());
+}
+
+std::string address_text(const tcp::endpoint& ep) {
+    const auto a = ep.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped())
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+    return a.to_string();
+}
+
+response default_not_found_page(const request&) {
+    return response::text(404,
+                          "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Page introuvable — "
+                          "Sésame</title></head><body><main><h1>Page introuvable</h1><p>La page demandée n'existe "
+                          "pas. <a href=\"/\">Retour à l'accueil</a></p></main></body></html>",
+                          "text/html; charset=utf-8");
+}
+
+// One open connection, as seen by the shutdown logic. Touched only on the
+// thread of the connection's io_context.
+struct connection_entry {
+    beast::tcp_stream* lowest = nullptr;
+    bool busy = false;  // a request is being read, handled or answered
+};
+
+}  // namespace
+
+struct http_server::impl {
+    io_runtime& runtime;
+    const config::http_settings& settings;
+    const router& routes;
+    http_metrics& metrics;
+    proxy_trust proxies;
+    std::string public_origin;
+    std::unique_ptr<asio::ssl::context> tls;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::vector<std::list<connection_entry>> live;  // per context
+    std::atomic<std::size_t> live_count{0};
+    std::atomic<bool> stopping{false};
+    std::atomic<bool> shutdown_requested{false};
+    std::atomic<bool> accept_loop_running{false};
+    std::function<void()> on_stopped;
+    std::once_flag stopped_once;
+    std::unique_ptr<asio::steady_timer> force_timer;
+    std::function<response(const request&)> not_found_page = default_not_found_page;
+
+    impl(io_runtime& r, const config::http_settings& s, const router& ro, http_metrics& m)
+        : runtime(r), settings(s), routes(ro), metrics(m), proxies(s.trusted_proxies),
+          public_origin(origin_of(s.public_url)), live(r.size()) {}
+
+    // ---- connection lifetime -------------------------------------------
+
+    void maybe_finished() {
+        if (!stopping.load() || live_count.load() != 0 || accept_loop_running.load()) return;
+        std::call_once(stopped_once, [this] {
+            asio::post(runtime.at(0), [this] {
+                if (force_timer) force_timer->cancel();
+                if (on_stopped) on_stopped();
+            });
+        });
+    }
+
+    void close_connections(std::size_t ctx, bool idle_only) {
+        for (auto& e : live[ctx])
+            if (!idle_only || !e.busy) {
+                beast::error_code ec;
+                e.lowest->socket().shutdown(tcp::socket::shutdown_both, ec);
+                e.lowest->cancel();
+            }
+    }
+
+    // ---- responses -------------------------------------------------------
+
+    template <class Stream>
+    awaitable<bool> write_response(Stream& stream, const request& req, response res, unsigned version,
+                                   bool keep_alive) {
+        http::response<http::string_body> msg{static_cast<http::status>(res.status), version};
+        if (!res.content_type.empty()) msg.set(http::field::content_type, res.content_type);
+        msg.set("X-Content-Type-Options", "nosniff");
+        msg.set("Referrer-Policy", "no-referrer");
+        if (req.path.starts_with("/api/")) msg.set(http::field::cache_control, "no-store");
+        for (auto& [name, value] : res.headers) msg.insert(name, value);
+        msg.keep_alive(keep_alive);
+        const std::size_t size = res.body.size();
+        msg.body() = std::move(res.body);
+        msg.prepare_payload();
+        if (req.verb == method::head) {
+            msg.body().clear();
+            msg.content_length(size);
+        }
+        beast::get_lowest_layer(stream).expires_after(settings.read_timeout);
+        auto [ec, n] = co_await http::async_write(stream, msg, use_tuple);
+        co_return !ec;
+    }
+
+    // Half-close, then drain what the client still sends for a short while,
+    // so a response sent before the whole request was read is not lost to a
+    // TCP reset.
+    awaitable<void> close_gracefully(beast::tcp_stream& stream) {
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.expires_after(std::chrono::milliseconds(500));
+        char sink[4096];
+        std::size_t drained = 0;
+        while (drained < (256u << 10)) {
+            auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+            if (rec) break;
+            drained += n;
+        }
+        stream.close();
+    }
+    awaitable<void> close_gracefully(beast::ssl_stream<beast::tcp_stream>& stream) {
+        stream.next_layer().expires_after(std::chrono::milliseconds(500));
+        co_await stream.async_shutdown(use_tuple);
+        stream.next_layer().close();
+    }
+
+    // ---- dispatch --------------------------------------------------------
+
+    awaitable<response> dispatch(const route_match& m, request& req) {
+        if (m.kind == route_match::no_path) {
+            if (req.path.starts_with("/api/") || req.path == "/api") co_return error_response(errc::not_found);
+            co_return not_found_page(req);
+        }
+        if (m.kind == route_match::wrong_method) {
+            response r = error_response(errc::method_not_allowed);
+            r.headers.emplace_back("Allow", m.allow);
+            co_return r;
+        }
+        if (changes_state(req.verb)) {
+            if (!req.origin.empty() && origin_of(req.origin) != public_origin) co_return error_response(errc::bad_origin);
+            if (m.matched->options.json_body) {
+                const bool has_type = !req.content_type.empty();
+                if ((has_type && req.media_type() != "application/json") || (!has_type && !req.body.empty()))
+                    co_return error_response(errc::unsupported_media_type);
+            }
+        }
+        try {
+            co_return co_await m.matched->fn(req);
+        } catch (const std::exception& e) {
+            log::error("handler_failed", {{"route", m.matched->pattern}, {"what", e.what()}});
+        }
+        co_return internal_error_response();
+    }
+
+    void log_request(const request& req, std::string_view route_name, unsigned status, double seconds) {
+        log::info("request", {{"method", req.method_text},
+                              {"route", route_name},
+                              {"status", status},
+                              {"duration_ms", seconds * 1000.0},
+                              {"client", req.client_ip}});
+    }
+
+    // ---- the connection loop --------------------------------------------
+
+    template <class Stream>
+    awaitable<void> serve(Stream& stream, connection_entry& entry, const std::string& peer_ip, bool secure) {
+        auto& lowest = beast::get_lowest_layer(stream);
+        beast::flat_buffer buffer;
+        bool first = true;
+        for (;;) {
+            entry.busy = false;
+            if (stopping.load()) co_return;
+            // Wait for the first byte: read_timeout on a new connection (and
+            // the same deadline then covers the header), idle_timeout after a
+            // response.
+            if (buffer.size() == 0) {
+                lowest.expires_after(first ? settings.read_timeout : settings.idle_timeout);
+                auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+                if (ec) co_return;
+                buffer.commit(n);
+            }
+            entry.busy = true;
+            if (!first) lowest.expires_after(settings.read_timeout);
+            first = false;
+
+            http::request_parser<http::empty_body> header_parser;
+            header_parser.header_limit(settings.max_header_bytes);
+            header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+            auto [hec, hn] = co_await http::async_read_header(stream, buffer, header_parser, use_tuple);
+            const auto started = std::chrono::steady_clock::now();
+            request req;
+            req.client_ip = peer_ip;
+            req.secure = secure;
+            if (hec) {
+                if (hec == http::error::header_limit) {
+                    co_await answer_and_close(stream, req, error_response(errc::header_too_large), started);
+                } else if (is_protocol_error(hec)) {
+                    co_await answer_and_close(stream, req,
+                                              error_response(make_error(errc::invalid_request,
+                                                                        "La requête HTTP est mal formée.")),
+                                              started);
+                }
+                co_return;
+            }
+
+            // Find the route first: it decides the body limit.
+            const std::string target_copy(header_parser.get().target());
+            {
+                request probe;
+                probe.verb = to_method(header_parser.get().method());
+                probe.path = std::string_view(target_copy).substr(0, target_copy.find('?'));
+                const auto pm = routes.find(probe);
+                std::size_t limit = settings.max_body_bytes;
+                if (pm.kind == route_match::found && pm.matched->options.max_body) limit = pm.matched->options.max_body;
+                if (const auto len = header_parser.content_length(); len && *len > limit) {
+                    co_await answer_and_close(stream, req, error_response(errc::body_too_large), started);
+                    co_return;
+                }
+                header_parser.body_limit(limit);
+            }
+            if (header_parser.get()[http::field::expect] == "100-continue") {
+                http::response<http::empty_body> cont{http::status::continue_, 11};
+                lowest.expires_after(settings.read_timeout);
+                auto [cec, cn] = co_await http::async_write(stream, cont, use_tuple);
+                if (cec) co_return;
+            }
+            http::request_parser<http::string_body> parser{std::move(header_parser)};
+            while (!parser.is_done()) {
+                lowest.expires_after(settings.read_timeout);  // the longest gap between body chunks
+                auto [bec, bn] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
+                if (!bec) continue;
+                if (bec == http::error::body_limit)
+                    co_await answer_and_close(stream, req, error_response(errc::body_too_large), started);
+                else if (is_protocol_error(bec))
+                    co_await answer_and_close(stream, req,
+                                              error_response(make_error(errc::invalid_request,
+                                                                        "La requête HTTP est mal formée.")),
+                                              started);
+                co_return;
+            }
+
+            auto& msg = parser.get();
+            req.verb = to_method(msg.method());
+            req.method_text = msg.method_string();
+            req.target = msg.target();
+            const auto q = req.target.find('?');
+            req.path = req.target.substr(0, q);
+            if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
+            req.content_type = msg[http::field::content_type];
+            req.origin = msg[http::field::origin];
+            req.cookie = msg[http::field::cookie];
+            req.user_agent = msg[http::field::user_agent];
+            if (!proxies.empty()) req.client_ip = proxies.client_ip(peer_ip, msg["X-Forwarded-For"]);
+            req.body = std::move(msg.body());
+
+            const auto match = routes.find(req);
+            response res = co_await dispatch(match, req);
+            const bool keep_alive = msg.keep_alive() && !res.close && !stopping.load();
+            const unsigned status = res.status;
+            const bool written = co_await write_response(stream, req, std::move(res), msg.version(), keep_alive);
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            const bool found = match.kind == route_match::found;
+            metrics.observe(found ? match.matched->id : metrics.unmatched_id(), status, seconds);
+            log_request(req, found ? std::string_view(match.matched->pattern) : std::string_view("unmatched"), status,
+                        seconds);
+            if (!written) co_return;
+            if (!keep_alive) {
+                co_await close_gracefully(stream);
+                co_return;
+            }
+        }
+    }
+
+    template <class Stream>
+    awaitable<void> answer_and_close(Stream& stream, request& req, response res,
+                                     std::chrono::steady_clock::time_point started) {
+        req.method_text = "-";
+        const unsigned status = res.status;
+        if (co_await write_response(stream, req, std::move(res), 11, false)) co_await close_gracefully(stream);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        metrics.observe(metrics.unmatched_id(), status, seconds);
+        log_request(req, "unparsed", status, seconds);
+    }
+
+    awaitable<void> run_connection(tcp::socket socket, std::size_t ctx) {
+        beast::error_code ec;
+        socket.set_option(tcp::no_delay(true), ec);
+        const auto remote = socket.remote_endpoint(ec);
+        const std::string peer_ip = ec ? std::string("-") : address_text(remote);
+        metrics.open_connections().add(1);
+        auto& registry = live[ctx];
+        if (tls) {
+            beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+            auto it = registry.insert(registry.end(), connection_entry{&stream.next_layer(), false});
+            stream.next_layer().expires_after(settings.read_timeout);
+            auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+            if (!hec) co_await serve(stream, *it, peer_ip, true);
+            registry.erase(it);
+        } else {
+            beast::tcp_stream stream(std::move(socket));
+            auto it = registry.insert(registry.end(), connection_entry{&stream, false});
+            co_await serve(stream, *it, peer_ip, false);
+            registry.erase(it);
+        }
+        metrics.open_connections().add(-1);
+    }
+
+    awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ctx_index, ctx] = runtime.next();
+            auto [ec, socket] = co_await acceptor->async_accept(*ctx, use_tuple);
+            if (stopping.load()) co_return;
+            if (ec) {
+                if (ec == asio::error::operation_aborted) co_return;
+                // Out of descriptors or a reset before accept: pause briefly, keep serving.
+                log::warn("accept_failed", {{"error", ec.message()}});
+                asio::steady_timer pause(acceptor->get_executor(), std::chrono::milliseconds(50));
+                co_await pause.async_wait(use_tuple);
+                continue;
+            }
+            metrics.accepted_connections().inc();
+            if (live_count.load() >= settings.max_connections) {
+                beast::error_code ignored;
+                socket.close(ignored);
+                continue;
+            }
+            live_count.fetch_add(1);
+            asio::co_spawn(*ctx, run_connection(tcp::socket(std::move(socket)), ctx_index),
+                           [this](std::exception_ptr e) {
+                               if (e) {
+                                   try {
+                                       std::rethrow_exception(e);
+                                   } catch (const std::exception& ex) {
+                                       log::error("connection_failed", {{"what", ex.what()}});
+                                   }
+                               }
+                               live_count.fetch_sub(1);
+                               maybe_finished();
+                           });
+        }
+    }
+};
+
+http_server::http_server(io_runtime& runtime, const config::http_settings& settings, const router& routes,
+                         http_metrics& metrics)
+    : impl_(std::make_unique<impl>(runtime, settings, routes, metrics)) {}
+
+http_server::~http_server() = default;
+
+void http_server::listen() {
+    auto& s = *impl_;
+    const std::string& listen = s.settings.listen;
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("http.listen : adresse invalide « " + listen + " »");
+    std::string host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host == "localhost") host = "127.0.0.1";
+    if (host.empty()) host = "0.0.0.0";
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (ec) throw std::runtime_error("http.listen : adresse invalide « " + listen + " »");
+    const int port = std::stoi(listen.substr(colon + 1));
+    const tcp::endpoint ep{address, static_cast<unsigned short>(port)};
+
+    if (s.settings.tls_cert && s.settings.tls_key) {
+        s.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+        s.tls->use_certificate_chain_file(*s.settings.tls_cert, ec);
+        if (ec) throw std::runtime_error("http.tls_cert : impossible de lire le certificat « " + *s.settings.tls_cert + " » (" + ec.message() + ")");
+        s.tls->use_private_key_file(*s.settings.tls_key, asio::ssl::context::pem, ec);
+        if (ec) throw std::runtime_error("http.tls_key : impossible de lire la clé « " + *s.settings.tls_key + " » (" + ec.message() + ")");
+    }
+
+    s.acceptor = std::make_unique<tcp::acceptor>(s.runtime.at(0));
+    s.acceptor->open(ep.protocol(), ec);
+    if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) s.acceptor->bind(ep, ec);
+    if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("http.listen : impossible d'écouter sur " + listen + " (" + ec.message() + ")");
+}
+
+std::string http_server::local_endpoint() const {
+    beast::error_code ec;
+    const auto ep = impl_->acceptor->local_endpoint(ec);
+    return ec ? std::string{} : endpoint_text(ep);
+}
+
+void http_server::start() {
+    auto& s = *impl_;
+    s.accept_loop_running.store(true);
+    asio::co_spawn(s.runtime.at(0), s.accept_loop(), [&s](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log::error("accept_loop_failed", {{"what", ex.what()}});
+            }
+        }
+        s.accept_loop_running.store(false);
+        s.maybe_finished();
+    });
+}
+
+void http_server::shutdown(std::function<void()> done) {
+    auto& s = *impl_;
+    if (s.shutdown_requested.exchange(true)) return;
+    s.on_stopped = std::move(done);
+    s.stopping.store(true);
+    asio::post(s.runtime.at(0), [&s] {
+        beast::error_code ec;
+        if (s.acceptor) s.acceptor->close(ec);
+        s.force_timer = std::make_unique<asio::steady_timer>(s.runtime.at(0), s.settings.shutdown_timeout);
+        s.force_timer->async_wait([&s](const beast::error_code& ec) {
+            if (ec) return;
+            log::warn("shutdown_forced", {{"open_connections", s.live_count.load()}});
+            for (std::size_t i = 0; i < s.runtime.size(); ++i)
+                asio::post(s.runtime.at(i), [&s, i] { s.close_connections(i, false); });
+        });
+        for (std::size_t i = 0; i < s.runtime.size(); ++i)
+            asio::post(s.runtime.at(i), [&s, i] { s.close_connections(i, true); });
+        s.maybe_finished();
+    });
+}
+
+bool http_server::stopping() const { return impl_->stopping.load(); }
+
+void http_server::set_not_found_page(std::function<response(const request&)> page) {
+    impl_->not_found_page = std::move(page);
+}
+
+}  // namespace sesame::net
