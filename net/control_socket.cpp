@@ -43,14 +43,17 @@ struct control_server::impl {
         if (line.starts_with("checkpoint ")) {
             const std::string dir = line.substr(11);
             // The checkpoint blocks on disk: it runs on the blocking pool.
-            reply = co_await run_blocking(pool, [this, dir]() -> std::string {
+            // (A named task, not a temporary: GCC 12 mishandles temporaries
+            // with destructors inside co_await expressions.)
+            auto task = [this, dir]() -> std::string {
                 try {
                     checkpoint(dir);
                     return "ok\n";
                 } catch (const std::exception& e) {
                     return std::string("error ") + e.what() + "\n";
                 }
-            });
+            };
+            reply = co_await run_blocking(pool, std::move(task));
             log::info("backup_written", {{"ok", reply == "ok\n"}});
         } else {
             reply = "error commande inconnue\n";

@@ -81,6 +81,10 @@ std::string address_text(const tcp::endpoint& ep) {
     return a.to_string();
 }
 
+response malformed_request() {
+    return error_response(make_error(errc::invalid_request, "La requête HTTP est mal formée."));
+}
+
 response default_not_found_page(const request&) {
     return response::text(404,
                           "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Page introuvable — "
@@ -257,12 +261,11 @@ struct http_server::impl {
             req.secure = secure;
             if (hec) {
                 if (hec == http::error::header_limit) {
-                    co_await answer_and_close(stream, req, error_response(errc::header_too_large), started);
+                    response res = error_response(errc::header_too_large);
+                    co_await answer_and_close(stream, req, std::move(res), started);
                 } else if (is_protocol_error(hec)) {
-                    co_await answer_and_close(stream, req,
-                                              error_response(make_error(errc::invalid_request,
-                                                                        "La requête HTTP est mal formée.")),
-                                              started);
+                    response res = malformed_request();
+                    co_await answer_and_close(stream, req, std::move(res), started);
                 }
                 co_return;
             }
@@ -277,7 +280,8 @@ struct http_server::impl {
                 std::size_t limit = settings.max_body_bytes;
                 if (pm.kind == route_match::found && pm.matched->options.max_body) limit = pm.matched->options.max_body;
                 if (const auto len = header_parser.content_length(); len && *len > limit) {
-                    co_await answer_and_close(stream, req, error_response(errc::body_too_large), started);
+                    response res = error_response(errc::body_too_large);
+                    co_await answer_and_close(stream, req, std::move(res), started);
                     co_return;
                 }
                 header_parser.body_limit(limit);
@@ -293,13 +297,11 @@ struct http_server::impl {
                 lowest.expires_after(settings.read_timeout);  // the longest gap between body chunks
                 auto [bec, bn] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
                 if (!bec) continue;
-                if (bec == http::error::body_limit)
-                    co_await answer_and_close(stream, req, error_response(errc::body_too_large), started);
-                else if (is_protocol_error(bec))
-                    co_await answer_and_close(stream, req,
-                                              error_response(make_error(errc::invalid_request,
-                                                                        "La requête HTTP est mal formée.")),
-                                              started);
+                if (bec == http::error::body_limit || is_protocol_error(bec)) {
+                    response res = bec == http::error::body_limit ? error_response(errc::body_too_large)
+                                                                  : malformed_request();
+                    co_await answer_and_close(stream, req, std::move(res), started);
+                }
                 co_return;
             }
 
