@@ -1,0 +1,315 @@
+#include "core/account_service.hpp"
+
+#include "core/activation_code.hpp"
+#include "core/identifier.hpp"
+#include "core/notifications.hpp"
+#include "core/password_policy.hpp"
+
+namespace sesame {
+
+namespace {
+
+constexpr std::size_t max_identifier_bytes = 128;
+constexpr std::size_t max_password_bytes = 1024;
+constexpr auto touch_interval = std::chrono::minutes(1);
+
+journal_entry make_entry(timestamp now, const char* type, const client_info& client, std::string actor,
+                         std::string detail = {}) {
+    journal_entry e;
+    e.at = now;
+    e.type = type;
+    e.ip = client.ip;
+    e.user_agent = client.user_agent.substr(0, 256);
+    e.actor = std::move(actor);
+    e.detail = std::move(detail);
+    return e;
+}
+
+}  // namespace
+
+std::string login_failure_key(std::string_view ip) { return "login_fail_ip:" + std::string(ip); }
+
+account_service::account_service(account_ports ports, crypto& c, password_hasher& hasher, account_policy policy)
+    : ports_(ports), crypto_(c), hasher_(hasher), policy_(std::move(policy)) {}
+
+std::string account_service::new_message_id() { return to_hex(crypto_.random_bytes(16)); }
+
+void account_service::commit(const changes& c) {
+    if (c.empty()) return;
+    ports_.sink.apply(c);
+    if (!c.outbox.empty()) {
+        std::vector<std::string> ids;
+        for (const auto& m : c.outbox) ids.push_back(m.id);
+        ports_.notifier.notify(ids);
+    }
+}
+
+void account_service::record_login_failure(account& acc, changes& out, const client_info& client, timestamp now,
+                                           std::string_view detail) {
+    const failure_outcome f = record_failure(acc.lockout, policy_.lockout, now);
+    out.add_journal(acc.identifier, make_entry(now, journal_type::login_failed, client, "self", std::string(detail)));
+    if (f.newly_locked) {
+        out.add_journal(acc.identifier,
+                        make_entry(now, journal_type::account_locked, client, "system",
+                                   f.hard ? "Blocage définitif : seul le personnel ou une récupération de mot de "
+                                            "passe peut le lever."
+                                          : "Blocage temporaire jusqu'au " + format_rfc3339(*f.until) + "."));
+        if (auto m = lock_notice(acc, f.hard, f.until, new_message_id(), now)) out.outbox.push_back(std::move(*m));
+    }
+}
+
+session_record account_service::new_session(const account& acc, const client_info& client, timestamp now,
+                                            std::string& token) {
+    token = base64url(crypto_.random_bytes(32));
+    session_record s;
+    s.digest = crypto_.sha256(token);
+    s.identifier = acc.identifier;
+    s.created_at = now;
+    s.last_seen_at = now;
+    s.absolute_expires_at = now + policy_.session_absolute;
+    s.ip = client.ip;
+    s.user_agent = client.user_agent.substr(0, 256);
+    return s;
+}
+
+result<login_success> account_service::login(const login_input& in, timestamp now) {
+    const std::string ip_key = login_failure_key(in.client.ip);
+    if (auto d = ports_.limits.check(ip_key, policy_.login_failures_per_ip, now); !d.allowed)
+        return rate_limited(d.retry_after);
+    if (in.password.size() > max_password_bytes) return invalid_field("password", "Le mot de passe est trop long.");
+
+    const std::string id = normalize_login(in.identifier);
+    std::optional<account> found;
+    if (!id.empty() && id.size() <= max_identifier_bytes) found = ports_.accounts.find_account(id);
+
+    auto refuse = [&](errc code) -> domain_error {
+        ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+        return make_error(code);
+    };
+
+    if (!found) {
+        hasher_.verify(dummy_hash_, in.password);  // same work as a real check
+        return refuse(errc::invalid_credentials);
+    }
+    if (const auto ls = lockout_status(found->lockout, policy_.lockout, now); ls.locked) {
+        ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+        domain_error e = make_error(errc::account_locked);
+        e.locked_until = ls.until;
+        return e;
+    }
+
+    // The expensive check runs without the account lock; the outcome is
+    // recorded under it, on a fresh read, so counters stay exact.
+    bool password_ok;
+    bool with_activation_code = false;
+    if (found->status == account_status::pending || found->password_hash.empty()) {
+        hasher_.verify(dummy_hash_, in.password);
+        with_activation_code = !found->activation_digest.empty() &&
+                               constant_time_equal(activation_digest(crypto_, in.password), found->activation_digest);
+        password_ok = with_activation_code;
+    } else {
+        password_ok = hasher_.verify(found->password_hash, in.password);
+    }
+    bool otp_ok = true;
+    if (password_ok && found->staff) {
+        otp_ok = in.otp && crypto_.totp_valid(found->staff->totp_secret, *in.otp,
+                                               std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), 1);
+    }
+    std::string rehashed;
+    if (password_ok && otp_ok && !with_activation_code && hasher_.needs_rehash(found->password_hash))
+        rehashed = hasher_.hash(in.password);
+
+    auto guard = ports_.accounts.lock_account(id);
+    std::optional<account> fresh = ports_.accounts.find_account(id);
+    if (!fresh) return refuse(errc::invalid_credentials);
+    account before = *fresh;
+    account& acc = *fresh;
+    changes out;
+    out.synced = false;  // counters and journal: lost only with the machine, never with the process
+
+    if (const auto ls = lockout_status(acc.lockout, policy_.lockout, now); ls.locked) {
+        ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+        domain_error e = make_error(errc::account_locked);
+        e.locked_until = ls.until;
+        return e;
+    }
+    if (!password_ok || !otp_ok) {
+        record_login_failure(acc, out, in.client, now,
+                             password_ok ? "Code de l'application d'authentification absent ou incorrect."
+                                         : "Mot de passe incorrect.");
+        acc.updated_at = now;
+        out.accounts.push_back({acc, before});
+        if (!out.outbox.empty()) out.synced = true;
+        commit(out);
+        guard.unlock();
+        if (password_ok && !otp_ok) {
+            ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+            return make_error(errc::otp_required);
+        }
+        return refuse(errc::invalid_credentials);
+    }
+
+    record_success(acc.lockout);
+    if (with_activation_code) acc.must_change_password = true;
+    if (!rehashed.empty() && acc.password_hash == before.password_hash) acc.password_hash = rehashed;
+    acc.updated_at = now;
+    out.accounts.push_back({acc, before});
+    login_success ok;
+    session_record s = new_session(acc, in.client, now, ok.token);
+    out.sessions_put.push_back(s);
+    out.add_journal(acc.identifier, make_entry(now, journal_type::login_succeeded, in.client, "self",
+                                               with_activation_code ? "Première connexion avec le code d'activation."
+                                                                    : std::string{}));
+    commit(out);
+    ok.acc = std::move(acc);
+    ok.expires_at = s.expires_at(policy_.session_idle);
+    return ok;
+}
+
+result<authenticated> account_service::authenticate(std::string_view token, const client_info& client,
+                                                    timestamp now) {
+    if (token.empty() || token.size() > 128) return make_error(errc::unauthenticated);
+    const std::string digest = crypto_.sha256(token);
+    auto s = ports_.sessions.find_session(digest, now);
+    if (!s || s->expires_at(policy_.session_idle) <= now) return make_error(errc::unauthenticated);
+    auto acc = ports_.accounts.find_account(s->identifier);
+    if (!acc) return make_error(errc::unauthenticated);
+    if (now - s->last_seen_at >= touch_interval) {
+        s->last_seen_at = now;
+        if (!client.ip.empty()) s->ip = client.ip;
+        changes out;
+        out.synced = false;
+        out.sessions_put.push_back(*s);
+        commit(out);
+    }
+    return authenticated{std::move(*acc), std::move(*s)};
+}
+
+void account_service::logout(std::string_view token, timestamp now) {
+    if (token.empty() || token.size() > 128) return;
+    auto s = ports_.sessions.find_session(crypto_.sha256(token), now);
+    if (!s) return;
+    changes out;
+    out.sessions_deleted.push_back(*s);
+    commit(out);
+}
+
+std::vector<session_record> account_service::sessions(const authenticated& who, timestamp now) {
+    std::vector<session_record> live;
+    for (auto& s : ports_.sessions.sessions_of(who.acc.identifier, now))
+        if (s.expires_at(policy_.session_idle) > now) live.push_back(std::move(s));
+    return live;
+}
+
+void account_service::delete_sessions(const std::string& identifier, changes& out, timestamp now,
+                                      std::string_view keep_digest) {
+    for (auto& s : ports_.sessions.sessions_of(identifier, now))
+        if (s.digest != keep_digest) out.sessions_deleted.push_back(std::move(s));
+}
+
+status account_service::revoke_session(const authenticated& who, std::string_view public_id,
+                                       const client_info& client, timestamp now) {
+    for (auto& s : sessions(who, now)) {
+        if (s.public_id() != public_id) continue;
+        changes out;
+        out.sessions_deleted.push_back(s);
+        out.add_journal(who.acc.identifier, make_entry(now, journal_type::session_revoked, client, "self",
+                                                       "Appareil déconnecté : " + s.user_agent.substr(0, 80)));
+        commit(out);
+        return ok_v;
+    }
+    return make_error(errc::not_found, "Cette session n'existe pas ou est déjà fermée.");
+}
+
+void account_service::revoke_other_sessions(const authenticated& who, const client_info& client, timestamp now) {
+    changes out;
+    delete_sessions(who.acc.identifier, out, now, who.session.digest);
+    if (out.sessions_deleted.empty()) return;
+    out.add_journal(who.acc.identifier,
+                    make_entry(now, journal_type::session_revoked, client, "self",
+                               std::to_string(out.sessions_deleted.size()) + " autre(s) session(s) fermée(s)."));
+    commit(out);
+}
+
+status account_service::change_password(const authenticated& who, const password_change_input& in, timestamp now) {
+    if (in.current_password.size() > max_password_bytes) return invalid_field("current_password");
+    if (in.new_password.size() > max_password_bytes)
+        return invalid_field("new_password", "Le mot de passe est trop long.");
+    const account& seen = who.acc;
+    const bool pending = seen.status == account_status::pending || seen.password_hash.empty();
+
+    bool current_ok;
+    if (pending) {
+        hasher_.verify(dummy_hash_, in.current_password);
+        current_ok = !seen.activation_digest.empty() &&
+                     constant_time_equal(activation_digest(crypto_, in.current_password), seen.activation_digest);
+    } else {
+        current_ok = hasher_.verify(seen.password_hash, in.current_password);
+    }
+    if (!current_ok) {
+        auto guard = ports_.accounts.lock_account(seen.identifier);
+        auto fresh = ports_.accounts.find_account(seen.identifier);
+        if (fresh) {
+            account before = *fresh;
+            changes out;
+            out.synced = false;
+            record_login_failure(*fresh, out, in.client, now, "Mot de passe actuel incorrect lors d'un changement.");
+            out.accounts.push_back({*fresh, before});
+            if (!out.outbox.empty()) out.synced = true;
+            commit(out);
+        }
+        ports_.limits.add(login_failure_key(in.client.ip), policy_.login_failures_per_ip, now);
+        return make_error(errc::invalid_credentials, "Le mot de passe actuel est incorrect.");
+    }
+
+    password_context ctx{seen.identifier, seen.first_name, seen.last_name, policy_.min_password_length};
+    std::vector<std::string> reasons = password_weaknesses(in.new_password, ctx);
+    if (reasons.empty()) {
+        bool reused = !pending && hasher_.verify(seen.password_hash, in.new_password);
+        for (std::size_t i = 0; !reused && i < seen.password_history.size() && i + 1 < policy_.password_history; ++i)
+            reused = hasher_.verify(seen.password_history[i], in.new_password);
+        if (reused)
+            reasons.push_back("Vous avez déjà utilisé ce mot de passe récemment : choisissez-en un autre.");
+    }
+    if (!reasons.empty()) {
+        domain_error e = make_error(errc::weak_password);
+        e.reasons = std::move(reasons);
+        return e;
+    }
+    const std::string new_hash = hasher_.hash(in.new_password);
+
+    auto guard = ports_.accounts.lock_account(seen.identifier);
+    auto fresh = ports_.accounts.find_account(seen.identifier);
+    if (!fresh) return make_error(errc::unauthenticated);
+    account before = *fresh;
+    account& acc = *fresh;
+    if (acc.password_hash != seen.password_hash)  // changed meanwhile by another request
+        return make_error(errc::invalid_credentials, "Le mot de passe a changé entre-temps. Reconnectez-vous.");
+    if (!acc.password_hash.empty()) acc.password_history.insert(acc.password_history.begin(), acc.password_hash);
+    if (acc.password_history.size() + 1 > policy_.password_history)
+        acc.password_history.resize(policy_.password_history > 0 ? policy_.password_history - 1 : 0);
+    acc.password_hash = new_hash;
+    acc.must_change_password = false;
+    acc.activation_digest.clear();
+    acc.status = account_status::active;
+    acc.password_changed_at = now;
+    acc.updated_at = now;
+    changes out;  // synced: the user is told it succeeded
+    out.accounts.push_back({acc, before});
+    delete_sessions(acc.identifier, out, now, who.session.digest);
+    out.add_journal(acc.identifier,
+                    make_entry(now, pending ? journal_type::activation_completed : journal_type::password_changed,
+                               in.client, "self",
+                               out.sessions_deleted.empty()
+                                   ? std::string{}
+                                   : std::to_string(out.sessions_deleted.size()) + " autre(s) session(s) fermée(s)."));
+    commit(out);
+    return ok_v;
+}
+
+journal_page account_service::activity(const authenticated& who, std::size_t limit, std::string_view before,
+                                       timestamp now) {
+    return ports_.journal.read_journal(who.acc.identifier, limit, before, now);
+}
+
+}  // namespace sesame

@@ -1,0 +1,103 @@
+// Account use cases: login, sessions, password change, activity journal.
+// Synchronous and blocking (store and Argon2 behind ports): net runs them on
+// the hashing pool (login, password change) or the blocking pool (the rest).
+// Depends on core only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/account.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/lockout.hpp"
+#include "core/ports.hpp"
+#include "core/rate_window.hpp"
+
+namespace sesame {
+
+struct account_policy {
+    lockout_policy lockout;
+    rate_limit login_failures_per_ip{100, std::chrono::minutes(15)};
+    duration session_idle = std::chrono::minutes(30);
+    duration session_absolute = std::chrono::hours(12);
+    std::uint32_t min_password_length = 12;
+    std::size_t password_history = 5;  // the current one included
+    std::string public_host;           // for message texts ("sesame.example.fr")
+};
+
+struct login_input {
+    std::string identifier;
+    std::string password;
+    std::optional<std::string> otp;
+    client_info client;
+};
+
+struct login_success {
+    account acc;
+    std::string token;  // goes into the cookie; never stored
+    timestamp expires_at{};
+};
+
+struct authenticated {
+    account acc;
+    session_record session;
+};
+
+struct password_change_input {
+    std::string current_password;
+    std::string new_password;
+    client_info client;
+};
+
+class account_service {
+public:
+    account_service(account_ports ports, crypto& c, password_hasher& hasher, account_policy policy);
+
+    // The timing-equaliser hash for unknown identifiers; computed once.
+    void set_dummy_hash(std::string h) { dummy_hash_ = std::move(h); }
+
+    // 401 invalid_credentials (same body for unknown identifier and wrong
+    // password), 401 otp_required (staff), 423 account_locked, 429 (address).
+    result<login_success> login(const login_input& in, timestamp now);
+
+    // The session behind a cookie token, touched (last_seen) at most once a
+    // minute; 401 unauthenticated when absent, expired or revoked.
+    result<authenticated> authenticate(std::string_view token, const client_info& client, timestamp now);
+    void logout(std::string_view token, timestamp now);
+
+    std::vector<session_record> sessions(const authenticated& who, timestamp now);
+    // 404 not_found when `public_id` names no session of this account.
+    status revoke_session(const authenticated& who, std::string_view public_id, const client_info& client,
+                          timestamp now);
+    void revoke_other_sessions(const authenticated& who, const client_info& client, timestamp now);
+
+    // 401 invalid_credentials (counted as a failed login), 422 weak_password.
+    status change_password(const authenticated& who, const password_change_input& in, timestamp now);
+
+    journal_page activity(const authenticated& who, std::size_t limit, std::string_view before, timestamp now);
+
+    const account_policy& policy() const { return policy_; }
+
+private:
+    std::string new_message_id();
+    void record_login_failure(account& acc, changes& out, const client_info& client, timestamp now,
+                              std::string_view detail);
+    session_record new_session(const account& acc, const client_info& client, timestamp now, std::string& token);
+    void delete_sessions(const std::string& identifier, changes& out, timestamp now,
+                         std::string_view keep_digest = {});
+    void commit(const changes& c);
+
+    account_ports ports_;
+    crypto& crypto_;
+    password_hasher& hasher_;
+    account_policy policy_;
+    std::string dummy_hash_;
+};
+
+// The ip key of the per-address login failure window.
+std::string login_failure_key(std::string_view ip);
+
+}  // namespace sesame

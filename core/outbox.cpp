@@ -1,0 +1,27 @@
+#include "core/outbox.hpp"
+
+namespace sesame {
+
+const char* to_string(channel c) { return c == channel::sms ? "sms" : "email"; }
+
+const char* to_string(message_status s) {
+    switch (s) {
+        case message_status::pending: return "pending";
+        case message_status::sent: return "sent";
+        case message_status::delivered: return "delivered";
+        case message_status::failed: return "failed";
+        case message_status::expired: return "expired";
+        case message_status::abandoned: return "abandoned";
+        case message_status::refused: return "refused";
+    }
+    return "pending";
+}
+
+std::optional<message_status> parse_message_status(std::string_view s) {
+    for (auto st : {message_status::pending, message_status::sent, message_status::delivered, message_status::failed,
+                    message_status::expired, message_status::abandoned, message_status::refused})
+        if (s == to_string(st)) return st;
+    return std::nullopt;
+}
+
+}  // namespace sesame

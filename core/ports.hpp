@@ -1,0 +1,114 @@
+// The ports core owns: repositories, the rate limiter, the change sink (one
+// atomic write) and the outbox notifier. store/ and workers/ implement them;
+// tests use in-memory fakes. Every call may block (disk): callers run use
+// cases off the network threads. Depends on core only.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/account.hpp"
+#include "core/outbox.hpp"
+#include "core/rate_window.hpp"
+
+namespace sesame {
+
+// Everything one use case writes, applied as one atomic batch.
+struct changes {
+    struct account_write {
+        account after;
+        std::optional<account> before;  // for index maintenance; nullopt = new account
+    };
+    std::vector<account_write> accounts;
+    std::vector<session_record> sessions_put;  // stored until their absolute expiry
+    std::vector<session_record> sessions_deleted;
+    std::vector<std::pair<std::string, journal_entry>> journal;  // identifier, entry
+    std::vector<outbox_message> outbox;
+    // Synced (fsync before returning) for what a user is told succeeded:
+    // account, password and contact changes, messages. Sessions and journal
+    // lines alone may be buffered (they survive a crash of the process, not
+    // of the machine).
+    bool synced = true;
+
+    bool empty() const {
+        return accounts.empty() && sessions_put.empty() && sessions_deleted.empty() && journal.empty() &&
+               outbox.empty();
+    }
+    void add_journal(const std::string& identifier, journal_entry e) { journal.emplace_back(identifier, std::move(e)); }
+};
+
+class account_repository {
+public:
+    virtual ~account_repository() = default;
+    virtual std::optional<account> find_account(std::string_view identifier) = 0;
+    virtual bool identifier_exists(std::string_view identifier) = 0;
+    virtual std::optional<std::string> identifier_by_external_id(std::string_view establishment,
+                                                                 std::string_view external_id) = 0;
+    virtual std::vector<std::string> identifiers_by_phone(std::string_view e164) = 0;
+    virtual std::vector<std::string> identifiers_by_email(std::string_view email) = 0;
+    // Serialises read-modify-write sequences on one account (counters,
+    // single use). Hold it from the read to the apply().
+    virtual std::unique_lock<std::mutex> lock_account(std::string_view identifier) = 0;
+};
+
+class session_repository {
+public:
+    virtual ~session_repository() = default;
+    virtual std::optional<session_record> find_session(std::string_view digest, timestamp now) = 0;
+    virtual std::vector<session_record> sessions_of(std::string_view identifier, timestamp now) = 0;
+};
+
+struct journal_page {
+    std::vector<journal_entry> entries;  // newest first
+    std::string next;                    // cursor for the next page; empty at the end
+};
+
+class journal_repository {
+public:
+    virtual ~journal_repository() = default;
+    // `before`: a cursor from a previous page, or empty for the newest.
+    virtual journal_page read_journal(std::string_view identifier, std::size_t limit, std::string_view before,
+                                      timestamp now) = 0;
+};
+
+// Sliding windows kept by key ("login_fail_ip:203.0.113.7"). Each call is
+// atomic with respect to the same key.
+class rate_limiter {
+public:
+    virtual ~rate_limiter() = default;
+    virtual rate_decision check(std::string_view key, const rate_limit& limit, timestamp now) = 0;
+    virtual void add(std::string_view key, const rate_limit& limit, timestamp now) = 0;
+    // check + add when allowed, in one step.
+    virtual rate_decision take(std::string_view key, const rate_limit& limit, timestamp now) = 0;
+};
+
+class change_sink {
+public:
+    virtual ~change_sink() = default;
+    // Applies every change in one atomic write; throws infrastructure_error.
+    virtual void apply(const changes& c) = 0;
+};
+
+// Told the ids of messages just committed to the outbox, so workers can
+// send them without polling. Must not block.
+class outbox_notifier {
+public:
+    virtual ~outbox_notifier() = default;
+    virtual void notify(const std::vector<std::string>& message_ids) = 0;
+};
+
+// The collaborators of the account use cases.
+struct account_ports {
+    account_repository& accounts;
+    session_repository& sessions;
+    journal_repository& journal;
+    rate_limiter& limits;
+    change_sink& sink;
+    outbox_notifier& notifier;
+};
+
+}  // namespace sesame

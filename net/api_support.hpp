@@ -1,0 +1,58 @@
+// What every API handler shares: JSON body parsing into fields with the
+// `invalid_request` + `field` errors of API.md, the session cookie, the
+// session check, and JSON response helpers. Depends on Boost.JSON, net and
+// core.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+
+#include "core/account_service.hpp"
+#include "core/time.hpp"
+#include "net/error_response.hpp"
+#include "net/http.hpp"
+#include "workers/hash_pool.hpp"
+
+namespace sesame::net {
+
+inline constexpr const char* session_cookie_name = "sesame_session";
+
+// What the API handlers need, wired once by app.
+struct api_context {
+    account_service& accounts;
+    boost::asio::thread_pool& blocking;  // store calls
+    workers::hash_pool& hashing;         // Argon2 (login, password changes)
+    const sesame::clock& clock;
+    bool secure_cookies = false;
+    duration overload_retry_after = std::chrono::seconds(2);
+};
+
+// A JSON object body; invalid_request with field "body" when it is not one.
+result<boost::json::object> parse_json_object(std::string_view body);
+
+// A required string field (invalid_request, field = key, when missing or not
+// a string, or longer than max_bytes).
+result<std::string> required_string(const boost::json::object& o, std::string_view key, std::size_t max_bytes = 4096);
+// An optional string field: nullopt when absent or null; error when ill-typed.
+result<std::optional<std::string>> optional_string(const boost::json::object& o, std::string_view key,
+                                                   std::size_t max_bytes = 4096);
+
+response json_response(unsigned status, const boost::json::object& body);
+client_info client_of(const request& req);
+
+std::string session_cookie(const std::string& token, duration max_age, bool secure);
+std::string cleared_session_cookie(bool secure);
+
+// The account behind the request's cookie (on the blocking pool).
+// 401 unauthenticated without one; 403 password_change_required when the
+// account must change its password, unless `allow_pending_change`.
+boost::asio::awaitable<result<authenticated>> require_session(api_context& ctx, const request& req,
+                                                              bool allow_pending_change = false);
+
+// 503 overloaded with Retry-After.
+response overloaded_response(const api_context& ctx);
+
+}  // namespace sesame::net
