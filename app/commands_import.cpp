@@ -1,12 +1,114 @@
-// `sesame import`: bulk CSV import into the store.
+// `sesame import`: bulk CSV import into a store no server holds, with a
+// progress bar on a terminal and the credentials written to --out.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
 #include "app/commands.hpp"
+#include "core/account_import.hpp"
+#include "store/database.hpp"
+#include "store/error.hpp"
+#include "store/repository.hpp"
+#include "workers/crypto_openssl.hpp"
 
 namespace sesame::app {
+
+namespace {
+
+constexpr std::size_t max_errors_shown = 50;
+
+std::string csv_field(const std::string& v) {
+    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+    std::string out = "\"";
+    for (char c : v) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+bool write_credentials(std::FILE* out, const import_report& report) {
+    bool ok = std::fputs("external_id,identifier,activation_code\n", out) >= 0;
+    for (const auto& c : report.credentials) {
+        const std::string line = csv_field(c.external_id) + "," + c.identifier + "," + c.activation_code + "\n";
+        ok = ok && std::fputs(line.c_str(), out) >= 0;
+    }
+    return ok;
+}
+
+}  // namespace
 
 int run_import(const command_line& cl) {
     auto loaded = load_settings_or_report(cl);
     if (!loaded) return exit_usage;
-    return fail(exit_failure, "l'import n'est pas encore disponible dans cette version");
+    if (cl.positionals.size() != 1) return fail(exit_usage, "indiquez exactement un fichier CSV à importer");
+    const std::string& file = cl.positionals[0];
+    const auto out_it = cl.options.find("out");
+
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(exit_failure, "impossible de lire « " + file + " »");
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    const std::string data = buffer.str();
+
+    std::unique_ptr<store::database> db;
+    try {
+        store::open_options opts;
+        opts.path = loaded->values.store.path;
+        db = store::database::open(opts);
+    } catch (const store::store_locked_error& e) {
+        return fail(exit_failure, std::string(e.what()) +
+                                      " : arrêtez le serveur, ou importez par l'API (POST /api/v1/admin/import)");
+    } catch (const std::exception& e) {
+        return fail(exit_failure, e.what());
+    }
+
+    workers::crypto_openssl crypto;
+    store::repository repo(*db);
+    system_clock clock;
+    import_options options;
+    const bool tty = ::isatty(STDERR_FILENO) == 1;
+    if (tty) {
+        options.progress = [](std::size_t done, std::size_t total, std::size_t rows) {
+            const int pct = total ? int(done * 100 / total) : 100;
+            const int width = 30, filled = pct * width / 100;
+            std::fprintf(stderr, "\rImport [%.*s%*s] %3d %% — %zu lignes", filled, "##############################",
+                         width - filled, "", pct, rows);
+            std::fflush(stderr);
+        };
+    }
+    import_report report;
+    try {
+        report = import_csv(data, repo, repo, crypto, clock.now(), options);
+        db->flush();
+    } catch (const std::exception& e) {
+        if (tty) std::fputc('\n', stderr);
+        return fail(exit_failure, std::string("import interrompu : ") + e.what());
+    }
+    if (tty) std::fputc('\n', stderr);
+
+    for (std::size_t i = 0; i < report.errors.size() && i < max_errors_shown; ++i)
+        std::fprintf(stderr, "ligne %zu : %s\n", report.errors[i].line, report.errors[i].error.c_str());
+    if (report.errors.size() > max_errors_shown)
+        std::fprintf(stderr, "… et %zu autres lignes refusées\n", report.errors.size() - max_errors_shown);
+
+    if (out_it != cl.options.end()) {
+        const mode_t old = ::umask(077);  // activation codes: readable by the owner only
+        std::FILE* out = std::fopen(out_it->second.c_str(), "w");
+        ::umask(old);
+        if (!out || !write_credentials(out, report) || std::fclose(out) != 0)
+            return fail(exit_failure, "impossible d'écrire « " + out_it->second +
+                                          " » : les comptes sont importés mais leurs codes d'activation sont perdus ; "
+                                          "réémettez-les depuis la console");
+    } else if (!report.credentials.empty()) {
+        write_credentials(stdout, report);
+    }
+    std::fprintf(stderr, "%zu comptes créés, %zu mis à jour, %zu lignes refusées\n", report.created, report.updated,
+                 report.errors.size());
+    return report.errors.empty() ? exit_ok : exit_failure;
 }
 
 }  // namespace sesame::app

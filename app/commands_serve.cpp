@@ -5,13 +5,22 @@
 
 #include <csignal>
 
+#include <cstdio>
+
 #include "app/commands.hpp"
+#include "app/demo.hpp"
+#include "app/wiring.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "net/account_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/http_server.hpp"
 #include "net/system_routes.hpp"
 #include "store/database.hpp"
+#include "store/repository.hpp"
+#include "workers/argon2_hasher.hpp"
+#include "workers/crypto_openssl.hpp"
+#include "workers/hash_pool.hpp"
 
 namespace sesame::app {
 
@@ -23,6 +32,13 @@ log::level parse_level(const std::string& s) {
     if (s == "error") return log::level::error;
     return log::level::info;
 }
+
+// Until the delivery workers run, committed messages simply wait in the
+// durable outbox.
+class outbox_holder final : public outbox_notifier {
+public:
+    void notify(const std::vector<std::string>&) override {}
+};
 
 }  // namespace
 
@@ -43,16 +59,39 @@ int run_serve(const command_line& cl) {
         return fail(exit_failure, e.what());
     }
 
+    system_clock clock;
+    workers::crypto_openssl crypto;
+    workers::argon2_hasher hasher(crypto, cfg.password.argon2_memory_kib, cfg.password.argon2_iterations);
+    workers::hash_pool hashing(cfg.workers.hash_threads, cfg.workers.hash_queue);
+    store::repository repo(*db);
+    outbox_holder notifier;
+    account_service accounts(account_ports{repo, repo, repo, repo, repo, notifier}, crypto, hasher,
+                             make_account_policy(cfg));
+    accounts.set_dummy_hash(hasher.make_dummy_hash());
+    if (cfg.demo.seed) {
+        if (seed_demo_accounts(repo, repo, crypto, hasher, clock.now())) log::info("demo_accounts_created");
+        std::fputs(demo_banner(), stdout);
+        std::fflush(stdout);
+    }
+
     net::io_runtime runtime(cfg.http.threads);
     boost::asio::thread_pool blocking(cfg.store.threads);
     metrics_registry registry;
+    registry.add_callback("sesame_hash_queue_waiting", "Logins and password changes waiting for the Argon2 pool.",
+                          [&] { return double(hashing.waiting()); });
+    registry.add_callback("sesame_hash_rejected_total", "Jobs refused because the Argon2 queue was full (503).",
+                          [&] { return double(hashing.rejected()); });
+    registry.add_callback("sesame_hash_completed_total", "Argon2 pool jobs completed.",
+                          [&] { return double(hashing.completed()); });
     bool running = true;
 
     net::router routes;
     net::system_probes probes;
     probes.registry = &registry;
-    probes.ready = [&] { return running && db != nullptr; };
+    probes.ready = [&] { return running && db != nullptr && !hashing.stopped(); };
     net::add_system_routes(routes, probes);
+    net::api_context api{accounts, blocking, hashing, clock, cfg.http.secure_cookies};
+    net::add_account_routes(routes, api);
 
     std::vector<std::string> route_names;
     for (const auto& r : routes.routes()) route_names.push_back(r.pattern);
@@ -96,6 +135,7 @@ int run_serve(const command_line& cl) {
                             {"store", cfg.store.path},
                             {"threads", cfg.http.threads}});
     runtime.run();
+    hashing.stop();
     blocking.join();
     db.reset();
     log::info("stopped");
