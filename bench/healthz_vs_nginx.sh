@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# SPEC §7: cheap routes at least 0.9x nginx returning a fixed 200, same machine,
+# same run. Starts nginx and Sésame on free loopback ports in a temporary
+# directory, loads each with bench/loadgen (same settings, alternating order),
+# keeps each side's best run, prints a table and writes bench/results/healthz.json.
+#
+# Usage: bench/healthz_vs_nginx.sh [BUILD_DIR]      (default: build)
+#   expects BUILD_DIR/sesame and BUILD_DIR/bench/loadgen.
+# Environment (defaults): CONNECTIONS=64 THREADS=2 DURATION=10s WARMUP=2s ROUNDS=2
+#   TARGET_RATIO=0.9   the SPEC target, for the verdict
+#   WRK=1              also run wrk against the same nginx (loadgen sanity check)
+#   SESAME_STANDIN=nginx  test this script without a Sésame binary: a second
+#                      nginx plays Sésame; results go to healthz-standin.json.
+#   OUT=path           where the JSON lands.
+# Exit: 0 when the ratio meets TARGET_RATIO, 1 when it does not (results are
+# still written), 2 on bad usage, 3 when a server or loadgen failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+case "${1:-}" in
+  -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
+[ $# -le 1 ] || { echo "usage: $0 [BUILD_DIR]" >&2; exit 2; }
+BUILD_DIR=${1:-build}
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
+
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+ROUNDS=${ROUNDS:-2}
+TARGET_RATIO=${TARGET_RATIO:-0.9}
+WRK=${WRK:-0}
+SESAME_STANDIN=${SESAME_STANDIN:-}
+if [ -n "$SESAME_STANDIN" ]; then
+  OUT=${OUT:-$ROOT/bench/results/healthz-standin.json}
+else
+  OUT=${OUT:-$ROOT/bench/results/healthz.json}
+fi
+
+die() { echo "healthz_vs_nginx: $*" >&2; exit "${2:-3}"; }
+
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer" 2
+[ -z "$SESAME_STANDIN" ] || [ "$SESAME_STANDIN" = nginx ] || die "SESAME_STANDIN can only be 'nginx'" 2
+LOADGEN="$BUILD_DIR/bench/loadgen"
+SESAME="$BUILD_DIR/sesame"
+[ -x "$LOADGEN" ] || die "no $LOADGEN; build it: ninja -C $BUILD_DIR loadgen" 2
+if [ -z "$SESAME_STANDIN" ] && [ ! -x "$SESAME" ]; then
+  die "no $SESAME; build it, or set SESAME_STANDIN=nginx to test this script" 2
+fi
+command -v python3 >/dev/null || die "python3 is needed (free ports, JSON)" 2
+command -v curl >/dev/null || die "curl is needed (readiness checks)" 2
+
+NGINX=$(command -v nginx || true)
+[ -n "$NGINX" ] || NGINX=/usr/sbin/nginx
+if [ ! -x "$NGINX" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing nginx-light..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light >/dev/null || die "apt-get install nginx-light failed"
+    NGINX=/usr/sbin/nginx
+  else
+    die "nginx not found; install it: sudo apt-get install -y nginx-light" 2
+  fi
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sesame-bench.XXXXXX")
+PIDS=()
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_ready NAME PID PORT LOG: up to 15 s for GET /healthz to answer 200.
+wait_ready() {
+  local name=$1 pid=$2 port=$3 log=$4
+  for _ in $(seq 150); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "--- $log" >&2; tail -n 20 "$log" >&2 || true
+      die "$name exited before answering on 127.0.0.1:$port"
+    fi
+    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && return 0
+    sleep 0.1
+  done
+  die "$name did not answer GET /healthz on 127.0.0.1:$port within 15 s"
+}
+
+# start_nginx DIR PORT: one nginx, foreground master (daemon off), all its
+# files in DIR. Sets STARTED_PID.
+start_nginx() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<EOF
+worker_processes $(nproc);
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  default_type text/plain;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  server {
+    listen 127.0.0.1:$port;
+    location / { return 200 "ok\n"; }
+  }
+}
+EOF
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_ready "nginx" "$STARTED_PID" "$port" "$dir/error.log"
+}
+
+# start_sesame DIR PORT: the real server on a fresh store. Sets STARTED_PID.
+start_sesame() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  "$SESAME" serve --store.path "$dir/data" --http.listen "127.0.0.1:$port" --log.level warn \
+    >"$dir/sesame.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_ready "sesame" "$STARTED_PID" "$port" "$dir/sesame.log"
+}
+
+# How idle the machine is (percent, over 1 s): other work on these cores
+# skews both sides, so it is reported and warned about.
+idle_pct() {
+  local a b
+  a=$(awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
+  b=$(awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+  echo "$a $b" | awk '{ t = $3 - $1; printf "%.0f", (t > 0 ? 100 * ($4 - $2) / t : 0) }'
+}
+IDLE_BEFORE=$(idle_pct)
+if [ "$IDLE_BEFORE" -lt 90 ]; then
+  echo "warning: the machine is only ${IDLE_BEFORE}% idle before the run; other work skews the numbers" >&2
+fi
+
+NGINX_PORT=$(free_port)
+start_nginx "$WORK/nginx" "$NGINX_PORT"
+NGINX_PID=$STARTED_PID
+SESAME_PORT=$(free_port)
+if [ -n "$SESAME_STANDIN" ]; then
+  start_nginx "$WORK/standin" "$SESAME_PORT"
+else
+  start_sesame "$WORK/sesame" "$SESAME_PORT"
+fi
+SESAME_PID=$STARTED_PID
+
+echo "nginx on 127.0.0.1:$NGINX_PORT, sesame${SESAME_STANDIN:+ (stand-in: $SESAME_STANDIN)} on 127.0.0.1:$SESAME_PORT"
+echo "each run: $CONNECTIONS connections, $THREADS threads, $DURATION after a $WARMUP warmup; $ROUNDS rounds, best kept"
+echo
+
+run_side() {  # run_side NAME PORT ROUND
+  local name=$1 port=$2 round=$3
+  "$LOADGEN" --target "127.0.0.1:$port" --connections "$CONNECTIONS" --threads "$THREADS" \
+    --duration "$DURATION" --warmup "$WARMUP" --path /healthz --label "$name" \
+    --json "$WORK/$name-$round.json" || die "loadgen against $name failed"
+  local pid=$NGINX_PID
+  [ "$name" = nginx ] || pid=$SESAME_PID
+  kill -0 "$pid" 2>/dev/null || die "$name died during the run"
+}
+
+for round in $(seq "$ROUNDS"); do
+  run_side nginx "$NGINX_PORT" "$round"
+  run_side sesame "$SESAME_PORT" "$round"
+done
+
+WRK_JSON=null
+if [ "$WRK" = 1 ]; then
+  command -v wrk >/dev/null || die "WRK=1 but wrk is not installed" 2
+  wrk -c "$CONNECTIONS" -t "$THREADS" -d "$DURATION" "http://127.0.0.1:$NGINX_PORT/healthz" | tee "$WORK/wrk.txt"
+  WRK_JSON=$(awk '/Requests\/sec:/ { printf "{\"nginx_rps\": %s}", $2 }' "$WORK/wrk.txt")
+  [ -n "$WRK_JSON" ] || WRK_JSON=null
+fi
+
+IDLE_AFTER=$(idle_pct)  # servers idle now: what else was running
+mkdir -p "$(dirname "$OUT")"
+set +e
+python3 - "$WORK" "$ROUNDS" "$OUT" "$TARGET_RATIO" "$SESAME_STANDIN" "$WRK_JSON" \
+  "$CONNECTIONS" "$THREADS" "$DURATION" "$WARMUP" "$IDLE_BEFORE" "$IDLE_AFTER" <<'EOF'
+import json, os, platform, sys, time
+work, rounds, out, target, standin, wrk = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5], json.loads(sys.argv[6])
+connections, threads, duration, warmup = sys.argv[7:11]
+idle_before, idle_after = int(sys.argv[11]), int(sys.argv[12])
+
+def side(name):
+    runs = [json.load(open(os.path.join(work, f"{name}-{r}.json"))) for r in range(1, rounds + 1)]
+    best = dict(max(runs, key=lambda r: r["rps"]))
+    best["runs_rps"] = [r["rps"] for r in runs]
+    return best
+
+nginx, sesame = side("nginx"), side("sesame")
+ratio = sesame["rps"] / nginx["rps"] if nginx["rps"] else 0.0
+# Also the median of each round's ratio (runs back to back): steadier when
+# other work comes and goes on the machine.
+pairs = sorted(s / n for s, n in zip(sesame["runs_rps"], nginx["runs_rps"]) if n)
+ratio_median_rounds = (pairs[len(pairs) // 2] + pairs[(len(pairs) - 1) // 2]) / 2 if pairs else 0.0
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+result = {
+    "sesame": sesame, "nginx": nginx, "ratio": round(ratio, 3), "ratio_median_rounds": round(ratio_median_rounds, 3),
+    "target_ratio": target,
+    "meets_target": ratio >= target,
+    "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "machine": {"nproc": os.cpu_count(), "cpu_model": cpu, "kernel": platform.release(),
+                "idle_pct_before": idle_before, "idle_pct_after": idle_after,
+                "loadavg_after": open("/proc/loadavg").read().split()[:3]},
+    "settings": {"connections": int(connections), "threads": int(threads), "duration": duration,
+                 "warmup": warmup, "rounds": rounds, "pick": "best rps per side",
+                 "note": "loadgen and both servers share the same cores"},
+    "wrk": wrk,
+}
+if standin:
+    result["sesame_standin"] = standin
+with open(out, "w") as f:
+    json.dump(result, f, indent=2)
+    f.write("\n")
+
+print()
+print(f"{'':8} {'req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'max ms':>8} {'errors':>7} {'non-200':>8}   runs req/s")
+for name, r in (("nginx", nginx), ("sesame", sesame)):
+    l = r["latency_ms"]
+    non200 = r["requests"] - r["status"].get("200", 0)
+    runs = ", ".join(f"{x:.0f}" for x in r["runs_rps"])
+    print(f"{name:8} {r['rps']:11.0f} {l['p50']:8.3f} {l['p99']:8.3f} {l['p999']:9.3f} {l['max']:8.3f} {r['errors']:7d} {non200:8d}   {runs}")
+if wrk:
+    print(f"{'wrk':8} {wrk['nginx_rps']:11.0f}   (wrk against the same nginx, loadgen sanity check)")
+verdict = "meets" if ratio >= target else "BELOW"
+label = f"sesame (stand-in: {standin})" if standin else "sesame"
+print(f"\nratio {label} / nginx = {ratio:.3f} best vs best ({verdict} the {target} target); "
+      f"median of per-round ratios {ratio_median_rounds:.3f}")
+print(f"machine idle before/after the runs: {idle_before}% / {idle_after}%"
+      + ("  (busy: treat the ratio with care)" if min(idle_before, idle_after) < 90 else ""))
+print(f"written: {out}")
+problems = [n for n, r in (("nginx", nginx), ("sesame", sesame)) if r["errors"] or r["requests"] != r["status"].get("200", 0)]
+if problems:
+    print(f"warning: errors or non-200 answers from {', '.join(problems)}; the ratio is not meaningful", file=sys.stderr)
+sys.exit(0 if ratio >= target and not problems else 1)
+EOF
+rc=$?
+set -e
+exit $rc

@@ -1,0 +1,169 @@
+// Mix file parsing and request rendering (see mix.hpp). Standard library only.
+#include "bench/mix.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace sesame::bench {
+
+namespace {
+
+constexpr std::string_view spaces = " \t\r";
+
+std::string_view trim(std::string_view s) {
+    const auto b = s.find_first_not_of(spaces);
+    if (b == std::string_view::npos) return {};
+    const auto e = s.find_last_not_of(spaces);
+    return s.substr(b, e - b + 1);
+}
+
+// Splits off the first whitespace-delimited word of `s`.
+std::string_view next_word(std::string_view& s) {
+    s = trim(s);
+    const auto e = s.find_first_of(spaces);
+    const std::string_view w = s.substr(0, e);
+    s = e == std::string_view::npos ? std::string_view{} : s.substr(e);
+    return w;
+}
+
+bool is_method_token(std::string_view m) {
+    if (m.empty() || m.size() > 16) return false;
+    return std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+bool is_path(std::string_view p) {
+    if (p.empty() || p.front() != '/') return false;
+    return std::none_of(p.begin(), p.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+}
+
+}  // namespace
+
+text_template text_template::parse(std::string_view s) {
+    text_template t;
+    std::string literal;
+    auto flush = [&] {
+        if (!literal.empty()) t.parts_.push_back({part_kind::literal, std::move(literal)});
+        literal.clear();
+    };
+    while (!s.empty()) {
+        if (s.starts_with("{seq}")) {
+            flush();
+            t.parts_.push_back({part_kind::seq, {}});
+            s.remove_prefix(5);
+        } else if (s.starts_with("{rand}")) {
+            flush();
+            t.parts_.push_back({part_kind::rand, {}});
+            s.remove_prefix(6);
+        } else {
+            literal += s.front();
+            s.remove_prefix(1);
+        }
+    }
+    flush();
+    return t;
+}
+
+bool text_template::uses(part_kind kind) const {
+    return std::any_of(parts_.begin(), parts_.end(), [kind](const part& p) { return p.kind == kind; });
+}
+
+bool request_mix::add(std::uint64_t weight, std::string_view method, std::string_view path,
+                      std::string_view body, int line, std::string& error) {
+    const std::string where = line > 0 ? "line " + std::to_string(line) + ": " : std::string{};
+    if (!is_method_token(method)) {
+        error = where + "method must be an upper-case token such as GET or POST, got '" + std::string(method) + "'";
+        return false;
+    }
+    if (!is_path(path)) {
+        error = where + "path must start with '/' and contain no spaces or control characters, got '" +
+                std::string(path) + "'";
+        return false;
+    }
+    if (std::any_of(body.begin(), body.end(), [](unsigned char c) { return c == '\n' || c == '\r'; })) {
+        error = where + "the body must fit on one line";
+        return false;
+    }
+    request_kind k;
+    k.weight = weight;
+    k.method = std::string(method);
+    k.path = text_template::parse(path);
+    k.has_body = !body.empty();
+    k.body = text_template::parse(body);
+    k.is_head = method == "HEAD";
+    k.line = line;
+    using pk = text_template::part_kind;
+    k.uses_seq = k.path.uses(pk::seq) || k.body.uses(pk::seq);
+    k.uses_rand = k.path.uses(pk::rand) || k.body.uses(pk::rand);
+    kinds_.push_back(std::move(k));
+    total_weight_ += weight;
+    cumulative_.push_back(total_weight_);
+    return true;
+}
+
+bool request_mix::parse(std::string_view text, std::string& error) {
+    int line_no = 0;
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        ++line_no;
+        line = trim(line);
+        if (line.empty() || line.front() == '#') continue;
+
+        const std::string_view weight_text = next_word(line);
+        std::uint64_t weight = 0;
+        const auto [end, ec] = std::from_chars(weight_text.data(), weight_text.data() + weight_text.size(), weight);
+        if (ec != std::errc{} || end != weight_text.data() + weight_text.size() || weight == 0 ||
+            weight > 1'000'000) {
+            error = "line " + std::to_string(line_no) + ": weight must be an integer from 1 to 1000000, got '" +
+                    std::string(weight_text) + "'";
+            return false;
+        }
+        const std::string_view method = next_word(line);
+        const std::string_view path = next_word(line);
+        if (path.empty()) {
+            error = "line " + std::to_string(line_no) + ": expected 'WEIGHT METHOD PATH [JSON-BODY]'";
+            return false;
+        }
+        if (!add(weight, method, path, trim(line), line_no, error)) return false;
+    }
+    if (kinds_.empty()) {
+        error = "the mix has no request line";
+        return false;
+    }
+    return true;
+}
+
+bool request_mix::add_single(std::string_view method, std::string_view path, std::string_view body,
+                             std::string& error) {
+    return add(1, method, path, body, 0, error);
+}
+
+void request_mix::append_headers(std::string& out, const request_kind& k, std::size_t body_size) const {
+    out += " HTTP/1.1\r\nHost: ";
+    out += host_;
+    out += "\r\nUser-Agent: sesame-loadgen\r\n";
+    if (k.has_body) {
+        out += "Content-Type: application/json\r\nContent-Length: ";
+        out += std::to_string(body_size);
+        out += "\r\n";
+    } else if (k.method == "POST" || k.method == "PUT" || k.method == "PATCH") {
+        out += "Content-Length: 0\r\n";
+    }
+    out += "\r\n";
+}
+
+void request_mix::finalize(std::string_view host) {
+    host_ = std::string(host);
+    for (auto& k : kinds_) {
+        if (k.uses_seq || k.uses_rand) continue;
+        k.fixed_wire = k.method + ' ';
+        k.path.render(k.fixed_wire, 0, 0);
+        std::string body;
+        if (k.has_body) k.body.render(body, 0, 0);
+        append_headers(k.fixed_wire, k, body.size());
+        k.fixed_wire += body;
+    }
+}
+
+}  // namespace sesame::bench
