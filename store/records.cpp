@@ -1,0 +1,351 @@
+#include "store/records.hpp"
+
+#include <chrono>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/codec.hpp"
+
+namespace sesame::store {
+
+namespace {
+
+void expect_version(decoder& d, const char* what) {
+    const auto v = d.get_u8();
+    if (v != record_format_version)
+        throw store_error(std::string("store: unknown format version ") + std::to_string(v) + " of " + what);
+}
+
+template <class E>
+E get_enum(decoder& d, E last, const char* what) {
+    const auto v = d.get_u8();
+    if (v > static_cast<std::uint8_t>(last)) throw store_error(std::string("store: malformed ") + what);
+    return static_cast<E>(v);
+}
+
+template <class E>
+void put_enum(encoder& e, E v) {
+    e.put_u8(static_cast<std::uint8_t>(v));
+}
+
+std::uint32_t get_u32(decoder& d, const char* what) {
+    const auto v = d.get_varint();
+    if (v > std::numeric_limits<std::uint32_t>::max()) throw store_error(std::string("store: malformed ") + what);
+    return static_cast<std::uint32_t>(v);
+}
+
+// A vector's count, bounded by the bytes left (each element takes at least
+// one), so a corrupted count cannot ask for a huge allocation.
+std::size_t get_count(decoder& d, const char* what) {
+    const auto n = d.get_varint();
+    if (n > d.remaining()) throw store_error(std::string("store: malformed ") + what);
+    return static_cast<std::size_t>(n);
+}
+
+void put_strings(encoder& e, const std::vector<std::string>& v) {
+    e.put_varint(v.size());
+    for (const auto& s : v) e.put_string(s);
+}
+
+std::vector<std::string> get_strings(decoder& d, const char* what) {
+    std::vector<std::string> v(get_count(d, what));
+    for (auto& s : v) s = d.get_string();
+    return v;
+}
+
+void put_lockout(encoder& e, const lockout_state& l) {
+    e.put_varint(l.consecutive_failures)
+        .put_varint(l.lock_count)
+        .put_optional_timestamp(l.locked_until)
+        .put_bool(l.hard_locked)
+        .put_varint(l.recent_failures.size());
+    for (auto t : l.recent_failures) e.put_timestamp(t);
+}
+
+lockout_state get_lockout(decoder& d) {
+    lockout_state l;
+    l.consecutive_failures = get_u32(d, "lockout");
+    l.lock_count = get_u32(d, "lockout");
+    l.locked_until = d.get_optional_timestamp();
+    l.hard_locked = d.get_bool();
+    l.recent_failures.resize(get_count(d, "lockout"));
+    for (auto& t : l.recent_failures) t = d.get_timestamp();
+    return l;
+}
+
+std::string hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out.push_back(digits[c >> 4]);
+        out.push_back(digits[c & 0xF]);
+    }
+    return out;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+}  // namespace
+
+// ---- account ----
+
+std::string encode_account(const account& a) {
+    encoder e(256);
+    e.put_u8(record_format_version).put_string(a.identifier);
+    put_enum(e, a.prof);
+    e.put_string(a.first_name)
+        .put_string(a.last_name)
+        .put_string(a.establishment)
+        .put_string(a.academie)
+        .put_string(a.class_name)
+        .put_string(a.external_id);
+    e.put_optional(a.birth_date, [](encoder& en, const std::chrono::year_month_day& ymd) {
+        if (!ymd.ok()) throw std::invalid_argument("store: birth_date is not a valid date");
+        en.put_i64(std::chrono::sys_days(ymd).time_since_epoch().count());
+    });
+    put_strings(e, a.children);
+    e.put_optional_string(a.phone).put_string(a.email).put_bool(a.email_validated).put_string(a.password_hash);
+    put_strings(e, a.password_history);
+    e.put_bytes(a.activation_digest).put_bool(a.must_change_password);
+    put_enum(e, a.status);
+    put_lockout(e, a.lockout);
+    e.put_timestamp(a.created_at).put_timestamp(a.updated_at).put_optional_timestamp(a.password_changed_at);
+    e.put_optional(a.staff, [](encoder& en, const staff_info& s) {
+        put_enum(en, s.role);
+        put_strings(en, s.scope);
+        en.put_bytes(s.totp_secret);
+    });
+    return e.take();
+}
+
+account decode_account(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "account");
+    account a;
+    a.identifier = d.get_string();
+    a.prof = get_enum(d, profile::staff, "account profile");
+    a.first_name = d.get_string();
+    a.last_name = d.get_string();
+    a.establishment = d.get_string();
+    a.academie = d.get_string();
+    a.class_name = d.get_string();
+    a.external_id = d.get_string();
+    a.birth_date = d.get_optional([](decoder& de) {
+        return std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{de.get_i64()}}};
+    });
+    a.children = get_strings(d, "account children");
+    a.phone = d.get_optional_string();
+    a.email = d.get_string();
+    a.email_validated = d.get_bool();
+    a.password_hash = d.get_string();
+    a.password_history = get_strings(d, "account password history");
+    a.activation_digest = d.get_bytes();
+    a.must_change_password = d.get_bool();
+    a.status = get_enum(d, account_status::active, "account status");
+    a.lockout = get_lockout(d);
+    a.created_at = d.get_timestamp();
+    a.updated_at = d.get_timestamp();
+    a.password_changed_at = d.get_optional_timestamp();
+    a.staff = d.get_optional([](decoder& de) {
+        staff_info s;
+        s.role = get_enum(de, staff_role::admin, "staff role");
+        s.scope = get_strings(de, "staff scope");
+        s.totp_secret = de.get_bytes();
+        return s;
+    });
+    d.expect_end();
+    return a;
+}
+
+// ---- session ----
+
+std::string encode_session(const session_record& s) {
+    return encoder(128)
+        .put_u8(record_format_version)
+        .put_bytes(s.digest)
+        .put_string(s.identifier)
+        .put_timestamp(s.created_at)
+        .put_timestamp(s.last_seen_at)
+        .put_timestamp(s.absolute_expires_at)
+        .put_string(s.ip)
+        .put_string(s.user_agent)
+        .take();
+}
+
+session_record decode_session(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "session");
+    session_record s;
+    s.digest = d.get_bytes();
+    s.identifier = d.get_string();
+    s.created_at = d.get_timestamp();
+    s.last_seen_at = d.get_timestamp();
+    s.absolute_expires_at = d.get_timestamp();
+    s.ip = d.get_string();
+    s.user_agent = d.get_string();
+    d.expect_end();
+    return s;
+}
+
+// ---- journal entry ----
+
+std::string encode_journal_entry(const journal_entry& j) {
+    return encoder(96)
+        .put_u8(record_format_version)
+        .put_timestamp(j.at)
+        .put_string(j.type)
+        .put_string(j.ip)
+        .put_string(j.user_agent)
+        .put_string(j.actor)
+        .put_string(j.detail)
+        .take();
+}
+
+journal_entry decode_journal_entry(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "journal entry");
+    journal_entry j;
+    j.at = d.get_timestamp();
+    j.type = d.get_string();
+    j.ip = d.get_string();
+    j.user_agent = d.get_string();
+    j.actor = d.get_string();
+    j.detail = d.get_string();
+    d.expect_end();
+    return j;
+}
+
+// ---- outbox message ----
+
+std::string encode_outbox_message(const outbox_message& m) {
+    encoder e(256);
+    e.put_u8(record_format_version).put_string(m.id);
+    put_enum(e, m.ch);
+    e.put_string(m.to)
+        .put_string(m.subject)
+        .put_string(m.text)
+        .put_string(m.html)
+        .put_string(m.reference)
+        .put_string(m.purpose)
+        .put_string(m.identifier)
+        .put_timestamp(m.created_at)
+        .put_optional_timestamp(m.not_after);
+    put_enum(e, m.status);
+    e.put_varint(m.attempts).put_timestamp(m.next_attempt_at).put_varint(m.history.size());
+    for (const auto& h : m.history) e.put_timestamp(h.at).put_string(h.result).put_string(h.detail);
+    return e.take();
+}
+
+outbox_message decode_outbox_message(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "outbox message");
+    outbox_message m;
+    m.id = d.get_string();
+    m.ch = get_enum(d, channel::email, "message channel");
+    m.to = d.get_string();
+    m.subject = d.get_string();
+    m.text = d.get_string();
+    m.html = d.get_string();
+    m.reference = d.get_string();
+    m.purpose = d.get_string();
+    m.identifier = d.get_string();
+    m.created_at = d.get_timestamp();
+    m.not_after = d.get_optional_timestamp();
+    m.status = get_enum(d, message_status::refused, "message status");
+    m.attempts = get_u32(d, "message attempts");
+    m.next_attempt_at = d.get_timestamp();
+    m.history.resize(get_count(d, "message history"));
+    for (auto& h : m.history) {
+        h.at = d.get_timestamp();
+        h.result = d.get_string();
+        h.detail = d.get_string();
+    }
+    d.expect_end();
+    return m;
+}
+
+// ---- keys ----
+
+namespace keys {
+
+std::string account(std::string_view identifier) { return key_builder().add(identifier).take(); }
+
+std::string external_id(std::string_view establishment, std::string_view external_id) {
+    return key_builder().add(establishment).add(external_id).take();
+}
+
+std::string phone(std::string_view e164, std::string_view identifier) {
+    return key_builder().add(e164).add(identifier).take();
+}
+std::string phone_prefix(std::string_view e164) { return key_builder().add(e164).prefix(); }
+
+std::string email(std::string_view email, std::string_view identifier) {
+    return key_builder().add(email).add(identifier).take();
+}
+std::string email_prefix(std::string_view email) { return key_builder().add(email).prefix(); }
+
+std::string session(std::string_view digest) {
+    std::string k = key_builder().add("s").prefix();
+    k.append(digest);
+    return k;
+}
+
+std::string session_of(std::string_view identifier, std::string_view digest) {
+    std::string k = sessions_of_prefix(identifier);
+    k.append(digest);
+    return k;
+}
+std::string sessions_of_prefix(std::string_view identifier) { return key_builder().add("a").add(identifier).prefix(); }
+
+std::string journal(std::string_view identifier, timestamp at, std::uint64_t sequence) {
+    return key_builder().add(identifier).add_timestamp(at).add_u64(sequence).take();
+}
+std::string journal_prefix(std::string_view identifier) { return key_builder().add(identifier).prefix(); }
+
+std::string outbox(std::string_view message_id) { return key_builder().add(message_id).take(); }
+
+std::string_view suffix_after(std::string_view key, std::string_view prefix) {
+    if (key.substr(0, prefix.size()) != prefix) throw store_error("store: index key outside its prefix");
+    return key.substr(prefix.size());
+}
+
+std::string journal_cursor(std::string_view journal_key) {
+    key_reader r(journal_key);
+    r.text();
+    const auto at = r.time();
+    const auto sequence = r.u64();
+    r.expect_end();
+    // The two fixed parts without their separator.
+    std::string raw = key_builder().add_timestamp(at).take();
+    append_big_endian_u64(raw, sequence);
+    return hex(raw);
+}
+
+std::optional<std::string> journal_key_from_cursor(std::string_view identifier, std::string_view cursor) {
+    if (cursor.size() != 32 || has_nul(identifier)) return std::nullopt;
+    std::string raw;
+    raw.reserve(16);
+    for (std::size_t i = 0; i < cursor.size(); i += 2) {
+        const int hi = hex_value(cursor[i]);
+        const int lo = hex_value(cursor[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        raw.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    std::string k = journal_prefix(identifier);
+    k.append(raw, 0, 8);
+    k.push_back(key_separator);
+    k.append(raw, 8, 8);
+    return k;
+}
+
+}  // namespace keys
+
+}  // namespace sesame::store

@@ -1,0 +1,80 @@
+// Byte layout of the domain records the repository keeps (account,
+// session_record, journal_entry, outbox_message) and of their keys, in one
+// place (STYLE.md practice 9). Depends on core (account, outbox) and
+// store/codec.hpp; never on RocksDB.
+//
+// VALUES. Each record starts with a format-version byte (record_format_version)
+// then its fields in declaration order, with the codec's field encodings
+// (store/codec.hpp). Enums are one byte; vectors are a varint count then the
+// elements; birth_date is a zigzag count of days since 1970-01-01. A record
+// written by this version decodes to an equal value. Decoding throws
+// store_error on an unknown version byte, an out-of-range enum, truncation or
+// trailing bytes. journal_entry::cursor is not stored (the repository fills
+// it when reading).
+//
+// KEYS. Built with key_builder (parts joined by 0x00); see store/repository.hpp
+// for the layout of each family. Text parts must not contain 0x00
+// (std::invalid_argument): callers check with has_nul() before a lookup.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/account.hpp"
+#include "core/outbox.hpp"
+
+namespace sesame::store {
+
+inline constexpr std::uint8_t record_format_version = 1;
+
+// Throws std::invalid_argument for a birth_date that is not a valid date.
+std::string encode_account(const account& a);
+account decode_account(std::string_view bytes);
+
+std::string encode_session(const session_record& s);
+session_record decode_session(std::string_view bytes);
+
+std::string encode_journal_entry(const journal_entry& e);
+journal_entry decode_journal_entry(std::string_view bytes);
+
+std::string encode_outbox_message(const outbox_message& m);
+outbox_message decode_outbox_message(std::string_view bytes);
+
+// True when `s` holds a 0x00 byte: it cannot be a text key part, so no
+// record can be stored under it.
+inline bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+namespace keys {
+
+std::string account(std::string_view identifier);
+std::string external_id(std::string_view establishment, std::string_view external_id);
+std::string phone(std::string_view e164, std::string_view identifier);
+std::string phone_prefix(std::string_view e164);
+std::string email(std::string_view email, std::string_view identifier);
+std::string email_prefix(std::string_view email);
+// The digest is raw bytes (it may hold 0x00): always the last part, appended
+// as is after the separator.
+std::string session(std::string_view digest);
+std::string session_of(std::string_view identifier, std::string_view digest);
+std::string sessions_of_prefix(std::string_view identifier);
+std::string journal(std::string_view identifier, timestamp at, std::uint64_t sequence);
+std::string journal_prefix(std::string_view identifier);
+std::string outbox(std::string_view message_id);
+
+// The last part of an index key (the identifier of phone/e-mail keys, the
+// digest of session_of keys) after `prefix`.
+std::string_view suffix_after(std::string_view key, std::string_view prefix);
+
+// Journal paging cursor: 32 lowercase hex digits, the 16 bytes of the key
+// after the identifier (8-byte time part, 8-byte sequence). URL-safe and
+// opaque to clients.
+std::string journal_cursor(std::string_view journal_key);
+// The journal key a cursor designates for `identifier`, or nullopt when the
+// cursor is malformed.
+std::optional<std::string> journal_key_from_cursor(std::string_view identifier, std::string_view cursor);
+
+}  // namespace keys
+
+}  // namespace sesame::store

@@ -1,0 +1,104 @@
+// core's repository ports (accounts, sessions, journal, rate limits, the
+// change sink) and the outbox of the delivery workers, on the RocksDB
+// database. Depends on core/ports.hpp, store/database.hpp and
+// store/records.hpp (every byte layout lives there).
+//
+// KEY LAYOUT (family: key -> value; parts joined by 0x00, see store/codec.hpp)
+//   accounts:     identifier -> account record
+//   external_ids: establishment 0 external_id -> identifier
+//   phones:       e164 0 identifier -> ""            (every account with that mobile)
+//   emails:       email 0 identifier -> ""           (validated or not: the use case
+//                                                      checks email_validated)
+//   sessions:     "s" 0 digest -> session record       expiry = absolute_expires_at
+//                 "a" 0 identifier 0 digest -> ""       expiry = absolute_expires_at
+//                 (digest: raw SHA-256 bytes, last part; the idle timeout is the
+//                 use case's business, the store only knows the absolute expiry)
+//   journal:      identifier 0 time(at) 0 u64 sequence -> entry, expiry = at + 400 days
+//                 (sequence: process-wide atomic counter, so entries of the same
+//                 millisecond never overwrite each other and keep their order)
+//   windows:      rate-limit key (as given) -> encode_rate_window,
+//                 expiry = now + window (+ one bucket in the bucketed layout)
+//   outbox:       message id -> outbox message       (no expiry for now)
+// Index keys are maintained by apply(): it compares changes::account_write's
+// `before` with `after` (external id, phone, e-mail), deletes the stale keys
+// and puts the new ones, in the same write_batch as the account.
+//
+// BLOCKING and THREADS: as database (store/database.hpp): every call may block
+// on disk or on a key lock; thread-safe. Errors: store_error (an
+// infrastructure_error) on any RocksDB failure or corrupted record.
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ports.hpp"
+#include "store/database.hpp"
+
+namespace sesame::store {
+
+// How long journal entries are kept.
+inline constexpr duration journal_retention = std::chrono::days(400);
+
+class repository final : public account_repository,
+                         public session_repository,
+                         public journal_repository,
+                         public rate_limiter,
+                         public change_sink {
+public:
+    // `db` must outlive the repository.
+    explicit repository(database& db) : db_(db) {}
+
+    // account_repository. Lookups with a 0x00 byte in a key part find nothing.
+    std::optional<account> find_account(std::string_view identifier) override;
+    bool identifier_exists(std::string_view identifier) override;
+    std::optional<std::string> identifier_by_external_id(std::string_view establishment,
+                                                         std::string_view external_id) override;
+    std::vector<std::string> identifiers_by_phone(std::string_view e164) override;  // key order
+    std::vector<std::string> identifiers_by_email(std::string_view email) override;  // key order
+    // database::lock_key(family::accounts, identifier): a striped lock, hold one at a time.
+    std::unique_lock<std::mutex> lock_account(std::string_view identifier) override;
+
+    // session_repository: live = absolute expiry not reached at `now`.
+    std::optional<session_record> find_session(std::string_view digest, timestamp now) override;
+    // Newest first (created_at, then digest).
+    std::vector<session_record> sessions_of(std::string_view identifier, timestamp now) override;
+
+    // journal_repository: newest first, at most `limit` entries strictly older
+    // than the `before` cursor; each entry's `cursor` is filled, and `next` is
+    // the cursor of the last entry when more remain. A malformed cursor (the
+    // handler validates them first) or limit 0 gives an empty page with an
+    // empty `next`; nothing is thrown for them.
+    journal_page read_journal(std::string_view identifier, std::size_t limit, std::string_view before,
+                              timestamp now) override;
+
+    // rate_limiter: each call holds database::lock_key(family::windows, key)
+    // around its read-modify-write; writes are durability::buffered (a window
+    // may be lost on power failure). A window that does not decode (a future
+    // format) counts as empty. A window left idle is deleted.
+    rate_decision check(std::string_view key, const rate_limit& limit, timestamp now) override;
+    void add(std::string_view key, const rate_limit& limit, timestamp now) override;
+    rate_decision take(std::string_view key, const rate_limit& limit, timestamp now) override;
+
+    // change_sink: one write_batch, synced when c.synced, else buffered.
+    // Throws store_error (nothing written); std::invalid_argument for a key
+    // part holding 0x00 or an invalid birth date (caller bugs).
+    void apply(const changes& c) override;
+
+    // For the delivery workers. pending_outbox: every message whose status
+    // is pending (whatever its next_attempt_at), by next_attempt_at then id.
+    std::vector<outbox_message> pending_outbox(timestamp now);
+    std::optional<outbox_message> find_message(std::string_view id);
+    void put_message(const outbox_message& m, durability d = durability::synced);
+
+    // RocksDB's estimate (metrics): may count deleted records until compaction.
+    std::size_t count_accounts();
+
+private:
+    database& db_;
+};
+
+}  // namespace sesame::store

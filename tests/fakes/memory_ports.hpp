@@ -1,0 +1,350 @@
+// In-memory fakes of core's ports for unit tests: repositories, rate limiter
+// and change sink with store::repository's semantics (expiry against `now`,
+// newest-first journal with cursors, index maintenance), plus the outbox of
+// the workers and a recording outbox notifier. Header-only; depends on core
+// and the standard library (never on store/), so core's tests can use it.
+// Checked against store::repository by tests/store/repository_contract_tests.cpp.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/ports.hpp"
+
+namespace sesame::testing {
+
+// Records every id it is told, in order. Thread-safe.
+class recording_notifier final : public outbox_notifier {
+public:
+    void notify(const std::vector<std::string>& message_ids) override {
+        std::lock_guard lock(mutex_);
+        ids_.insert(ids_.end(), message_ids.begin(), message_ids.end());
+        ++calls_;
+    }
+    std::vector<std::string> ids() const {
+        std::lock_guard lock(mutex_);
+        return ids_;
+    }
+    std::size_t calls() const {
+        std::lock_guard lock(mutex_);
+        return calls_;
+    }
+    void clear() {
+        std::lock_guard lock(mutex_);
+        ids_.clear();
+        calls_ = 0;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<std::string> ids_;
+    std::size_t calls_ = 0;
+};
+
+// Every port of account_ports over std::map, behind one mutex (thread-safe).
+class memory_ports final : public account_repository,
+                           public session_repository,
+                           public journal_repository,
+                           public rate_limiter,
+                           public change_sink {
+public:
+    static constexpr duration journal_retention = std::chrono::days(400);
+
+    recording_notifier notifier;
+
+    // The ports of the use cases, all bound to this object and `notifier`.
+    account_ports ports() { return account_ports{*this, *this, *this, *this, *this, notifier}; }
+
+    // ---- account_repository ----
+    std::optional<account> find_account(std::string_view identifier) override {
+        std::lock_guard lock(mutex_);
+        auto it = accounts_.find(identifier);
+        if (it == accounts_.end()) return std::nullopt;
+        return it->second;
+    }
+    bool identifier_exists(std::string_view identifier) override {
+        std::lock_guard lock(mutex_);
+        return accounts_.find(identifier) != accounts_.end();
+    }
+    std::optional<std::string> identifier_by_external_id(std::string_view establishment,
+                                                         std::string_view external_id) override {
+        std::lock_guard lock(mutex_);
+        auto it = external_ids_.find(std::pair(std::string(establishment), std::string(external_id)));
+        if (it == external_ids_.end()) return std::nullopt;
+        return it->second;
+    }
+    std::vector<std::string> identifiers_by_phone(std::string_view e164) override {
+        std::lock_guard lock(mutex_);
+        return identifiers_under(phones_, e164);
+    }
+    std::vector<std::string> identifiers_by_email(std::string_view email) override {
+        std::lock_guard lock(mutex_);
+        return identifiers_under(emails_, email);
+    }
+    std::unique_lock<std::mutex> lock_account(std::string_view identifier) override {
+        std::mutex* m = nullptr;
+        {
+            std::lock_guard lock(mutex_);
+            auto& slot = account_locks_[std::string(identifier)];
+            if (!slot) slot = std::make_unique<std::mutex>();
+            m = slot.get();
+        }
+        return std::unique_lock<std::mutex>(*m);
+    }
+
+    // ---- session_repository ----
+    std::optional<session_record> find_session(std::string_view digest, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(digest);
+        if (it == sessions_.end() || now >= it->second.absolute_expires_at) return std::nullopt;
+        return it->second;
+    }
+    // Newest first (created_at, then digest).
+    std::vector<session_record> sessions_of(std::string_view identifier, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        std::vector<session_record> out;
+        for (const auto& [digest, s] : sessions_)
+            if (s.identifier == identifier && now < s.absolute_expires_at) out.push_back(s);
+        std::sort(out.begin(), out.end(), [](const session_record& a, const session_record& b) {
+            return std::tie(b.created_at, b.digest) < std::tie(a.created_at, a.digest);
+        });
+        return out;
+    }
+
+    // ---- journal_repository ----
+    // Newest first; a malformed cursor or limit 0 gives an empty page.
+    journal_page read_journal(std::string_view identifier, std::size_t limit, std::string_view before,
+                              timestamp now) override {
+        std::lock_guard lock(mutex_);
+        journal_page page;
+        if (limit == 0) return page;
+        auto j = journal_.find(identifier);
+        if (j == journal_.end()) return page;
+        const auto& entries = j->second;
+        auto end = entries.end();  // iterate [begin, end) backwards
+        if (!before.empty()) {
+            auto pos = parse_cursor(before);
+            if (!pos) return page;
+            end = entries.lower_bound(*pos);  // strictly older than the cursor
+        }
+        for (auto it = std::make_reverse_iterator(end); it != entries.rend(); ++it) {
+            if (now >= it->second.at + journal_retention) continue;
+            if (page.entries.size() == limit) {
+                page.next = page.entries.back().cursor;
+                break;
+            }
+            journal_entry e = it->second;
+            e.cursor = make_cursor(it->first);
+            page.entries.push_back(std::move(e));
+        }
+        return page;
+    }
+
+    // ---- rate_limiter ----
+    rate_decision check(std::string_view key, const rate_limit& limit, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        return sesame::check(load_window(key, now), limit, now);
+    }
+    void add(std::string_view key, const rate_limit& limit, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        auto w = load_window(key, now);
+        sesame::add(w, limit, now);
+        store_window(key, std::move(w), limit, now);
+    }
+    rate_decision take(std::string_view key, const rate_limit& limit, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        auto w = load_window(key, now);
+        const auto d = sesame::take(w, limit, now);
+        if (d.allowed) store_window(key, std::move(w), limit, now);
+        return d;
+    }
+
+    // ---- change_sink ----
+    // All or nothing. Counted in synced_applies() / buffered_applies() when it
+    // succeeds; throws infrastructure_error (changing nothing) while
+    // fail_next_applies() has failures left.
+    void apply(const changes& c) override {
+        std::lock_guard lock(mutex_);
+        if (failures_left_ > 0) {
+            --failures_left_;
+            ++failed_applies_;
+            throw infrastructure_error("memory_ports: injected apply failure");
+        }
+        for (const auto& w : c.accounts) {
+            const auto fresh = index_of(w.after);
+            if (w.before) {
+                const auto old = index_of(*w.before);
+                if (old.external && old.external != fresh.external) external_ids_.erase(*old.external);
+                if (old.phone && old.phone != fresh.phone) phones_.erase(*old.phone);
+                if (old.email && old.email != fresh.email) emails_.erase(*old.email);
+            }
+            if (fresh.external) external_ids_[*fresh.external] = w.after.identifier;
+            if (fresh.phone) phones_.insert(*fresh.phone);
+            if (fresh.email) emails_.insert(*fresh.email);
+            accounts_.insert_or_assign(w.after.identifier, w.after);
+        }
+        for (const auto& s : c.sessions_put) sessions_.insert_or_assign(s.digest, s);
+        for (const auto& s : c.sessions_deleted) sessions_.erase(s.digest);
+        for (const auto& [identifier, entry] : c.journal) {
+            journal_entry e = entry;
+            e.cursor.clear();
+            journal_[identifier].emplace(journal_key{to_millis(e.at), next_sequence_++}, std::move(e));
+        }
+        for (const auto& m : c.outbox) outbox_.insert_or_assign(m.id, m);
+        ++(c.synced ? synced_applies_ : buffered_applies_);
+    }
+
+    // ---- the outbox of the delivery workers ----
+    // Every pending message, by next_attempt_at then id.
+    std::vector<outbox_message> pending_outbox(timestamp /*now*/) {
+        std::lock_guard lock(mutex_);
+        std::vector<outbox_message> out;
+        for (const auto& [id, m] : outbox_)
+            if (m.status == message_status::pending) out.push_back(m);
+        std::sort(out.begin(), out.end(), [](const outbox_message& a, const outbox_message& b) {
+            return std::tie(a.next_attempt_at, a.id) < std::tie(b.next_attempt_at, b.id);
+        });
+        return out;
+    }
+    std::optional<outbox_message> find_message(std::string_view id) {
+        std::lock_guard lock(mutex_);
+        auto it = outbox_.find(id);
+        if (it == outbox_.end()) return std::nullopt;
+        return it->second;
+    }
+    void put_message(const outbox_message& m) {
+        std::lock_guard lock(mutex_);
+        outbox_.insert_or_assign(m.id, m);
+    }
+    std::size_t count_accounts() {
+        std::lock_guard lock(mutex_);
+        return accounts_.size();
+    }
+
+    // ---- for tests ----
+    // Every message in the outbox, whatever its status, by id.
+    std::vector<outbox_message> all_messages() const {
+        std::lock_guard lock(mutex_);
+        std::vector<outbox_message> out;
+        for (const auto& [id, m] : outbox_) out.push_back(m);
+        return out;
+    }
+    std::size_t synced_applies() const {
+        std::lock_guard lock(mutex_);
+        return synced_applies_;
+    }
+    std::size_t buffered_applies() const {
+        std::lock_guard lock(mutex_);
+        return buffered_applies_;
+    }
+    std::size_t failed_applies() const {
+        std::lock_guard lock(mutex_);
+        return failed_applies_;
+    }
+    // The next `n` apply() calls throw infrastructure_error and change nothing.
+    void fail_next_applies(std::size_t n = 1) {
+        std::lock_guard lock(mutex_);
+        failures_left_ = n;
+    }
+
+private:
+    using journal_key = std::pair<std::int64_t, std::uint64_t>;  // ms, sequence
+    using contact_key = std::pair<std::string, std::string>;     // contact, identifier
+
+    struct window_entry {
+        rate_window w;
+        timestamp expires_at;
+    };
+
+    struct index_keys {
+        std::optional<contact_key> external;  // establishment, external_id
+        std::optional<contact_key> phone;
+        std::optional<contact_key> email;
+    };
+
+    static index_keys index_of(const account& a) {
+        index_keys k;
+        if (!a.external_id.empty()) k.external = contact_key(a.establishment, a.external_id);
+        if (a.phone && !a.phone->empty()) k.phone = contact_key(*a.phone, a.identifier);
+        if (!a.email.empty()) k.email = contact_key(a.email, a.identifier);
+        return k;
+    }
+
+    static std::vector<std::string> identifiers_under(const std::set<contact_key>& index, std::string_view contact) {
+        std::vector<std::string> out;
+        if (contact.empty()) return out;
+        for (auto it = index.lower_bound(contact_key(std::string(contact), std::string()));
+             it != index.end() && it->first == contact; ++it)
+            out.push_back(it->second);
+        return out;
+    }
+
+    // Cursors: 32 lowercase hex digits (order-preserving time, sequence).
+    static std::string make_cursor(const journal_key& k) {
+        static constexpr char digits[] = "0123456789abcdef";
+        const std::uint64_t parts[2] = {static_cast<std::uint64_t>(k.first) ^ (std::uint64_t{1} << 63), k.second};
+        std::string out;
+        for (const auto part : parts)
+            for (int shift = 60; shift >= 0; shift -= 4) out.push_back(digits[(part >> shift) & 0xF]);
+        return out;
+    }
+    static std::optional<journal_key> parse_cursor(std::string_view c) {
+        if (c.size() != 32) return std::nullopt;
+        std::uint64_t parts[2] = {0, 0};
+        for (std::size_t i = 0; i < 32; ++i) {
+            const char ch = c[i];
+            int v = -1;
+            if (ch >= '0' && ch <= '9') v = ch - '0';
+            else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
+            if (v < 0) return std::nullopt;
+            parts[i / 16] = (parts[i / 16] << 4) | static_cast<std::uint64_t>(v);
+        }
+        return journal_key{static_cast<std::int64_t>(parts[0] ^ (std::uint64_t{1} << 63)), parts[1]};
+    }
+
+    // Callers hold mutex_.
+    rate_window load_window(std::string_view key, timestamp now) const {
+        auto it = windows_.find(key);
+        if (it == windows_.end() || now >= it->second.expires_at) return {};
+        return it->second.w;
+    }
+    void store_window(std::string_view key, rate_window w, const rate_limit& limit, timestamp now) {
+        if (is_idle(w, limit, now)) {
+            if (auto it = windows_.find(key); it != windows_.end()) windows_.erase(it);
+            return;
+        }
+        const timestamp expires_at = now + limit.window + duration{w.bucket_ms};
+        windows_.insert_or_assign(std::string(key), window_entry{std::move(w), expires_at});
+    }
+
+    mutable std::mutex mutex_;
+    std::map<std::string, account, std::less<>> accounts_;
+    std::map<contact_key, std::string> external_ids_;
+    std::set<contact_key> phones_;
+    std::set<contact_key> emails_;
+    std::map<std::string, std::unique_ptr<std::mutex>, std::less<>> account_locks_;
+    std::map<std::string, session_record, std::less<>> sessions_;
+    std::map<std::string, std::map<journal_key, journal_entry>, std::less<>> journal_;
+    std::map<std::string, window_entry, std::less<>> windows_;
+    std::map<std::string, outbox_message, std::less<>> outbox_;
+    std::uint64_t next_sequence_ = 0;
+    std::size_t synced_applies_ = 0;
+    std::size_t buffered_applies_ = 0;
+    std::size_t failed_applies_ = 0;
+    std::size_t failures_left_ = 0;
+};
+
+}  // namespace sesame::testing
