@@ -134,7 +134,7 @@ EOF
 start_sesame() {
   local dir=$1 port=$2
   mkdir -p "$dir"
-  "$SESAME" serve --store.path "$dir/data" --http.listen "127.0.0.1:$port" --log.level warn \
+  "$SESAME" serve --store.path "$dir/data" --http.listen "127.0.0.1:$port" --log.level "${SESAME_LOG_LEVEL:-info}" \
     >"$dir/sesame.log" 2>&1 &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")

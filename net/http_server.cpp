@@ -7,10 +7,12 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <list>
@@ -93,12 +95,21 @@ response default_not_found_page(const request&) {
                           "text/html; charset=utf-8");
 }
 
-// One open connection, as seen by the shutdown logic. Touched only on the
-// thread of the connection's io_context.
+// One open connection, as seen by the deadline sweeper and the shutdown
+// logic. Touched only on the thread of the connection's io_context.
 struct connection_entry {
-    beast::tcp_stream* lowest = nullptr;
+    tcp::socket* socket = nullptr;
+    std::chrono::steady_clock::time_point deadline{};  // the pending operation must finish by then
     bool busy = false;  // a request is being read, handled or answered
+    bool expired = false;
 };
+
+using clock_type = std::chrono::steady_clock;
+
+const char* reason_phrase(unsigned status) {
+    const auto r = http::obsolete_reason(static_cast<http::status>(status));
+    return r.empty() ? "Unknown" : r.data();
+}
 
 }  // namespace
 
@@ -112,6 +123,7 @@ struct http_server::impl {
     std::unique_ptr<asio::ssl::context> tls;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::vector<std::list<connection_entry>> live;  // per context
+    std::vector<std::unique_ptr<asio::steady_timer>> sweepers;  // per context
     std::atomic<std::size_t> live_count{0};
     std::atomic<bool> stopping{false};
     std::atomic<bool> shutdown_requested{false};
@@ -125,11 +137,53 @@ struct http_server::impl {
         : runtime(r), settings(s), routes(ro), metrics(m), proxies(s.trusted_proxies),
           public_origin(origin_of(s.public_url)), live(r.size()) {}
 
+    // ---- deadlines ----------------------------------------------------------
+    //
+    // Every read and write has a deadline, stored in the connection's entry
+    // (a plain assignment, no timer operation per request). One sweeper per
+    // io_context wakes every quarter of the shortest timeout and closes the
+    // connections whose deadline has passed, which aborts their pending
+    // operation. A deadline is thus enforced within that quarter.
+
+    clock_type::duration sweep_period() const {
+        auto p = std::min(settings.read_timeout, settings.idle_timeout) / 4;
+        return std::clamp<clock_type::duration>(p, std::chrono::milliseconds(10), std::chrono::seconds(1));
+    }
+
+    static void set_deadline(connection_entry& e, duration d) { e.deadline = clock_type::now() + d; }
+
+    static void close_socket(connection_entry& e) {
+        beast::error_code ec;
+        e.socket->shutdown(tcp::socket::shutdown_both, ec);
+        e.socket->close(ec);
+    }
+
+    void sweep(std::size_t ctx) {
+        const auto now = clock_type::now();
+        for (auto& e : live[ctx])
+            if (!e.expired && e.deadline <= now) {
+                e.expired = true;
+                close_socket(e);
+            }
+    }
+
+    void start_sweeper(std::size_t ctx) {
+        auto& timer = *sweepers[ctx];
+        timer.expires_after(sweep_period());
+        timer.async_wait([this, ctx](const beast::error_code& ec) {
+            if (ec) return;  // cancelled at shutdown
+            sweep(ctx);
+            start_sweeper(ctx);
+        });
+    }
+
     // ---- connection lifetime -------------------------------------------
 
     void maybe_finished() {
         if (!stopping.load() || live_count.load() != 0 || accept_loop_running.load()) return;
         std::call_once(stopped_once, [this] {
+            for (std::size_t i = 0; i < runtime.size(); ++i)
+                asio::post(runtime.at(i), [this, i] { sweepers[i]->cancel(); });
             asio::post(runtime.at(0), [this] {
                 if (force_timer) force_timer->cancel();
                 if (on_stopped) on_stopped();
@@ -139,57 +193,70 @@ struct http_server::impl {
 
     void close_connections(std::size_t ctx, bool idle_only) {
         for (auto& e : live[ctx])
-            if (!idle_only || !e.busy) {
-                beast::error_code ec;
-                e.lowest->socket().shutdown(tcp::socket::shutdown_both, ec);
-                e.lowest->cancel();
-            }
+            if (!idle_only || !e.busy) close_socket(e);
     }
 
     // ---- responses -------------------------------------------------------
 
+    // Serialises by hand: the responses are small and simple, and this is
+    // the hot path of every request.
     template <class Stream>
-    awaitable<bool> write_response(Stream& stream, const request& req, response res, unsigned version,
-                                   bool keep_alive) {
-        http::response<http::string_body> msg{static_cast<http::status>(res.status), version};
-        if (!res.content_type.empty()) msg.set(http::field::content_type, res.content_type);
-        msg.set("X-Content-Type-Options", "nosniff");
-        msg.set("Referrer-Policy", "no-referrer");
-        if (req.path.starts_with("/api/")) msg.set(http::field::cache_control, "no-store");
-        for (auto& [name, value] : res.headers) msg.insert(name, value);
-        msg.keep_alive(keep_alive);
-        const std::size_t size = res.body.size();
-        msg.body() = std::move(res.body);
-        msg.prepare_payload();
-        if (req.verb == method::head) {
-            msg.body().clear();
-            msg.content_length(size);
+    awaitable<bool> write_response(Stream& stream, connection_entry& entry, std::string& head, const request& req,
+                                   response& res, bool keep_alive) {
+        head.clear();
+        head += "HTTP/1.1 ";
+        head += std::to_string(res.status);
+        head += ' ';
+        head += reason_phrase(res.status);
+        head += "\r\n";
+        if (!res.content_type.empty()) {
+            head += "Content-Type: ";
+            head += res.content_type;
+            head += "\r\n";
         }
-        beast::get_lowest_layer(stream).expires_after(settings.read_timeout);
-        auto [ec, n] = co_await http::async_write(stream, msg, use_tuple);
+        head += "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
+        if (req.path.starts_with("/api/")) head += "Cache-Control: no-store\r\n";
+        for (const auto& [name, value] : res.headers) {
+            head += name;
+            head += ": ";
+            head += value;
+            head += "\r\n";
+        }
+        if (res.status >= 200 && res.status != 204 && res.status != 304) {
+            head += "Content-Length: ";
+            head += std::to_string(res.body.size());
+            head += "\r\n";
+        }
+        head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+        const bool with_body = req.verb != method::head && !res.body.empty();
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                       with_body ? asio::buffer(res.body) : asio::const_buffer{}};
+        set_deadline(entry, settings.read_timeout);
+        auto [ec, n] = co_await asio::async_write(stream, buffers, use_tuple);
         co_return !ec;
     }
 
     // Half-close, then drain what the client still sends for a short while,
     // so a response sent before the whole request was read is not lost to a
     // TCP reset.
-    awaitable<void> close_gracefully(beast::tcp_stream& stream) {
+    awaitable<void> close_gracefully(tcp::socket& socket, connection_entry& entry) {
         beast::error_code ec;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream.expires_after(std::chrono::milliseconds(500));
+        socket.shutdown(tcp::socket::shutdown_send, ec);
+        entry.deadline = clock_type::now() + std::chrono::milliseconds(500);
         char sink[4096];
         std::size_t drained = 0;
         while (drained < (256u << 10)) {
-            auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+            auto [rec, n] = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
             if (rec) break;
             drained += n;
         }
-        stream.close();
+        socket.close(ec);
     }
-    awaitable<void> close_gracefully(beast::ssl_stream<beast::tcp_stream>& stream) {
-        stream.next_layer().expires_after(std::chrono::milliseconds(500));
+    awaitable<void> close_gracefully(asio::ssl::stream<tcp::socket>& stream, connection_entry& entry) {
+        entry.deadline = clock_type::now() + std::chrono::milliseconds(500);
         co_await stream.async_shutdown(use_tuple);
-        stream.next_layer().close();
+        beast::error_code ec;
+        stream.next_layer().close(ec);
     }
 
     // ---- dispatch --------------------------------------------------------
@@ -228,124 +295,127 @@ struct http_server::impl {
                               {"client", req.client_ip}});
     }
 
+    static void fill_request(request& req, const http::request_header<>& h) {
+        req.verb = to_method(h.method());
+        req.method_text = h.method_string();
+        req.target = h.target();
+        const auto q = req.target.find('?');
+        req.path = req.target.substr(0, q);
+        req.query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
+        req.content_type = h[http::field::content_type];
+        req.origin = h[http::field::origin];
+        req.cookie = h[http::field::cookie];
+        req.user_agent = h[http::field::user_agent];
+    }
+
     // ---- the connection loop --------------------------------------------
 
     template <class Stream>
     awaitable<void> serve(Stream& stream, connection_entry& entry, const std::string& peer_ip, bool secure) {
-        auto& lowest = beast::get_lowest_layer(stream);
         beast::flat_buffer buffer;
+        std::string head;  // response header, reused
         bool first = true;
         for (;;) {
             entry.busy = false;
             if (stopping.load()) co_return;
             // Wait for the first byte: read_timeout on a new connection (and
-            // the same deadline then covers the header), idle_timeout after a
-            // response.
+            // that same deadline then covers the header), idle_timeout after
+            // a response.
             if (buffer.size() == 0) {
-                lowest.expires_after(first ? settings.read_timeout : settings.idle_timeout);
+                if (!first) set_deadline(entry, settings.idle_timeout);
                 auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
                 if (ec) co_return;
                 buffer.commit(n);
             }
             entry.busy = true;
-            if (!first) lowest.expires_after(settings.read_timeout);
+            if (!first) set_deadline(entry, settings.read_timeout);
             first = false;
 
             http::request_parser<http::empty_body> header_parser;
             header_parser.header_limit(settings.max_header_bytes);
             header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
             auto [hec, hn] = co_await http::async_read_header(stream, buffer, header_parser, use_tuple);
-            const auto started = std::chrono::steady_clock::now();
+            const auto started = clock_type::now();
             request req;
             req.client_ip = peer_ip;
             req.secure = secure;
             if (hec) {
                 if (hec == http::error::header_limit) {
                     response res = error_response(errc::header_too_large);
-                    co_await answer_and_close(stream, req, std::move(res), started);
+                    co_await answer_and_close(stream, entry, head, req, res, started);
                 } else if (is_protocol_error(hec)) {
                     response res = malformed_request();
-                    co_await answer_and_close(stream, req, std::move(res), started);
+                    co_await answer_and_close(stream, entry, head, req, res, started);
                 }
                 co_return;
             }
 
-            // Find the route first: it decides the body limit.
-            const std::string target_copy(header_parser.get().target());
-            {
-                request probe;
-                probe.verb = to_method(header_parser.get().method());
-                probe.path = std::string_view(target_copy).substr(0, target_copy.find('?'));
-                const auto pm = routes.find(probe);
-                std::size_t limit = settings.max_body_bytes;
-                if (pm.kind == route_match::found && pm.matched->options.max_body) limit = pm.matched->options.max_body;
-                if (const auto len = header_parser.content_length(); len && *len > limit) {
-                    response res = error_response(errc::body_too_large);
-                    co_await answer_and_close(stream, req, std::move(res), started);
+            fill_request(req, header_parser.get());
+            route_match match = routes.find(req);
+            std::size_t limit = settings.max_body_bytes;
+            if (match.kind == route_match::found && match.matched->options.max_body)
+                limit = match.matched->options.max_body;
+            if (const auto len = header_parser.content_length(); len && *len > limit) {
+                response res = error_response(errc::body_too_large);
+                co_await answer_and_close(stream, entry, head, req, res, started);
+                co_return;
+            }
+            bool keep_alive_requested = header_parser.get().keep_alive();
+            std::optional<http::request_parser<http::string_body>> body_parser;
+            if (!header_parser.is_done()) {
+                header_parser.body_limit(limit);
+                if (header_parser.get()[http::field::expect] == "100-continue") {
+                    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+                    auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(cont), use_tuple);
+                    if (cec) co_return;
+                }
+                body_parser.emplace(std::move(header_parser));
+                auto& parser = *body_parser;
+                while (!parser.is_done()) {
+                    set_deadline(entry, settings.read_timeout);  // the longest gap between body chunks
+                    auto [bec, bn] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
+                    if (!bec) continue;
+                    if (bec == http::error::body_limit || is_protocol_error(bec)) {
+                        response res = bec == http::error::body_limit ? error_response(errc::body_too_large)
+                                                                      : malformed_request();
+                        co_await answer_and_close(stream, entry, head, req, res, started);
+                    }
                     co_return;
                 }
-                header_parser.body_limit(limit);
+                // The header moved with the parser: point the views at it again.
+                fill_request(req, parser.get());
+                req.body = std::move(parser.get().body());
+                match = routes.find(req);
             }
-            if (header_parser.get()[http::field::expect] == "100-continue") {
-                http::response<http::empty_body> cont{http::status::continue_, 11};
-                lowest.expires_after(settings.read_timeout);
-                auto [cec, cn] = co_await http::async_write(stream, cont, use_tuple);
-                if (cec) co_return;
-            }
-            http::request_parser<http::string_body> parser{std::move(header_parser)};
-            while (!parser.is_done()) {
-                lowest.expires_after(settings.read_timeout);  // the longest gap between body chunks
-                auto [bec, bn] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
-                if (!bec) continue;
-                if (bec == http::error::body_limit || is_protocol_error(bec)) {
-                    response res = bec == http::error::body_limit ? error_response(errc::body_too_large)
-                                                                  : malformed_request();
-                    co_await answer_and_close(stream, req, std::move(res), started);
-                }
-                co_return;
+            if (!proxies.empty()) {
+                const auto& h = body_parser ? body_parser->get().base() : header_parser.get().base();
+                req.client_ip = proxies.client_ip(peer_ip, h["X-Forwarded-For"]);
             }
 
-            auto& msg = parser.get();
-            req.verb = to_method(msg.method());
-            req.method_text = msg.method_string();
-            req.target = msg.target();
-            const auto q = req.target.find('?');
-            req.path = req.target.substr(0, q);
-            if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
-            req.content_type = msg[http::field::content_type];
-            req.origin = msg[http::field::origin];
-            req.cookie = msg[http::field::cookie];
-            req.user_agent = msg[http::field::user_agent];
-            if (!proxies.empty()) req.client_ip = proxies.client_ip(peer_ip, msg["X-Forwarded-For"]);
-            req.body = std::move(msg.body());
-
-            const auto match = routes.find(req);
             response res = co_await dispatch(match, req);
-            const bool keep_alive = msg.keep_alive() && !res.close && !stopping.load();
-            const unsigned status = res.status;
-            const bool written = co_await write_response(stream, req, std::move(res), msg.version(), keep_alive);
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            const bool keep_alive = keep_alive_requested && !res.close && !stopping.load();
+            const bool written = co_await write_response(stream, entry, head, req, res, keep_alive);
+            const double seconds = std::chrono::duration<double>(clock_type::now() - started).count();
             const bool found = match.kind == route_match::found;
-            metrics.observe(found ? match.matched->id : metrics.unmatched_id(), status, seconds);
-            log_request(req, found ? std::string_view(match.matched->pattern) : std::string_view("unmatched"), status,
-                        seconds);
+            metrics.observe(found ? match.matched->id : metrics.unmatched_id(), res.status, seconds);
+            log_request(req, found ? std::string_view(match.matched->pattern) : std::string_view("unmatched"),
+                        res.status, seconds);
             if (!written) co_return;
             if (!keep_alive) {
-                co_await close_gracefully(stream);
+                co_await close_gracefully(stream, entry);
                 co_return;
             }
         }
     }
 
     template <class Stream>
-    awaitable<void> answer_and_close(Stream& stream, request& req, response res,
-                                     std::chrono::steady_clock::time_point started) {
+    awaitable<void> answer_and_close(Stream& stream, connection_entry& entry, std::string& head, request& req,
+                                     response& res, clock_type::time_point started) {
         req.method_text = "-";
-        const unsigned status = res.status;
-        if (co_await write_response(stream, req, std::move(res), 11, false)) co_await close_gracefully(stream);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        metrics.observe(metrics.unmatched_id(), status, seconds);
-        log_request(req, "unparsed", status, seconds);
+        if (co_await write_response(stream, entry, head, req, res, false)) co_await close_gracefully(stream, entry);
+        const double seconds = std::chrono::duration<double>(clock_type::now() - started).count();
+        metrics.observe(metrics.unmatched_id(), res.status, seconds);
+        log_request(req, "unparsed", res.status, seconds);
     }
 
     awaitable<void> run_connection(tcp::socket socket, std::size_t ctx) {
@@ -356,16 +426,16 @@ struct http_server::impl {
         metrics.open_connections().add(1);
         auto& registry = live[ctx];
         if (tls) {
-            beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
-            auto it = registry.insert(registry.end(), connection_entry{&stream.next_layer(), false});
-            stream.next_layer().expires_after(settings.read_timeout);
+            asio::ssl::stream<tcp::socket> stream(std::move(socket), *tls);
+            auto it = registry.insert(registry.end(), connection_entry{&stream.next_layer()});
+            set_deadline(*it, settings.read_timeout);
             auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
             if (!hec) co_await serve(stream, *it, peer_ip, true);
             registry.erase(it);
         } else {
-            beast::tcp_stream stream(std::move(socket));
-            auto it = registry.insert(registry.end(), connection_entry{&stream, false});
-            co_await serve(stream, *it, peer_ip, false);
+            auto it = registry.insert(registry.end(), connection_entry{&socket});
+            set_deadline(*it, settings.read_timeout);
+            co_await serve(socket, *it, peer_ip, false);
             registry.erase(it);
         }
         metrics.open_connections().add(-1);
@@ -455,6 +525,10 @@ std::string http_server::local_endpoint() const {
 
 void http_server::start() {
     auto& s = *impl_;
+    for (std::size_t i = 0; i < s.runtime.size(); ++i) {
+        s.sweepers.push_back(std::make_unique<asio::steady_timer>(s.runtime.at(i)));
+        asio::post(s.runtime.at(i), [&s, i] { s.start_sweeper(i); });
+    }
     s.accept_loop_running.store(true);
     asio::co_spawn(s.runtime.at(0), s.accept_loop(), [&s](std::exception_ptr e) {
         if (e) {

@@ -29,15 +29,34 @@ void router::add(method verb, std::string pattern, handler fn, route_options opt
 }
 
 route_match router::find(request& req) const {
-    const auto parts = split_path(req.path);
+    // Walks the path once per candidate route without allocating: the hot
+    // path of every request.
     route_match m;
+    std::string_view path = req.path;
+    if (path.empty() || path.front() != '/') return m;
     std::vector<std::string> allowed;
     for (const auto& r : routes_) {
-        if (r.segments.size() != parts.size()) continue;
+        std::string_view rest = path.substr(1);
         bool same = true;
-        for (std::size_t i = 0; i < parts.size() && same; ++i)
-            same = is_param(r.segments[i]) ? !parts[i].empty() : r.segments[i] == parts[i];
-        if (!same) continue;
+        std::size_t i = 0;
+        for (; i < r.segments.size(); ++i) {
+            const auto slash = rest.find('/');
+            const std::string_view part = rest.substr(0, slash);
+            const std::string& seg = r.segments[i];
+            if (is_param(seg) ? part.empty() : seg != part) {
+                same = false;
+                break;
+            }
+            if (slash == std::string_view::npos) {
+                rest = {};
+                ++i;
+                break;
+            }
+            rest = rest.substr(slash + 1);
+        }
+        // Every segment matched and the path has nothing left (a trailing
+        // slash counts as one more, empty, segment).
+        if (!same || i != r.segments.size() || !rest.empty() || (path.back() == '/' && path.size() > 1)) continue;
         const bool method_ok = r.verb == req.verb || (r.verb == method::get && req.verb == method::head);
         if (!method_ok) {
             allowed.emplace_back(to_string(r.verb));
@@ -45,9 +64,12 @@ route_match router::find(request& req) const {
             continue;
         }
         req.params.clear();
-        for (std::size_t i = 0; i < parts.size(); ++i)
-            if (is_param(r.segments[i]))
-                req.params.emplace_back(std::string_view(r.segments[i]).substr(1, r.segments[i].size() - 2), parts[i]);
+        std::string_view walk = path.substr(1);
+        for (const auto& seg : r.segments) {
+            const auto slash = walk.find('/');
+            if (is_param(seg)) req.params.emplace_back(std::string_view(seg).substr(1, seg.size() - 2), walk.substr(0, slash));
+            walk = slash == std::string_view::npos ? std::string_view{} : walk.substr(slash + 1);
+        }
         m.kind = route_match::found;
         m.matched = &r;
         return m;
