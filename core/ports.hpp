@@ -93,6 +93,17 @@ public:
     virtual void apply(const changes& c) = 0;
 };
 
+// The durable outbox as the delivery workers see it.
+class outbox_repository {
+public:
+    virtual ~outbox_repository() = default;
+    // Messages still to send (status pending), oldest next_attempt_at first.
+    virtual std::vector<outbox_message> pending_outbox(timestamp now) = 0;
+    virtual std::optional<outbox_message> find_message(std::string_view id) = 0;
+    // Stores the message's new status and attempts; synced when `durable`.
+    virtual void update_message(const outbox_message& m, bool durable) = 0;
+};
+
 // Told the ids of messages just committed to the outbox, so workers can
 // send them without polling. Must not block.
 class outbox_notifier {

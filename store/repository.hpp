@@ -47,6 +47,7 @@ class repository final : public account_repository,
                          public session_repository,
                          public journal_repository,
                          public rate_limiter,
+                         public outbox_repository,
                          public change_sink {
 public:
     // `db` must outlive the repository.
@@ -90,9 +91,12 @@ public:
 
     // For the delivery workers. pending_outbox: every message whose status
     // is pending (whatever its next_attempt_at), by next_attempt_at then id.
-    std::vector<outbox_message> pending_outbox(timestamp now);
-    std::optional<outbox_message> find_message(std::string_view id);
+    std::vector<outbox_message> pending_outbox(timestamp now) override;
+    std::optional<outbox_message> find_message(std::string_view id) override;
     void put_message(const outbox_message& m, durability d = durability::synced);
+    void update_message(const outbox_message& m, bool durable) override {
+        put_message(m, durable ? durability::synced : durability::buffered);
+    }
 
     // RocksDB's estimate (metrics): may count deleted records until compaction.
     std::size_t count_accounts();

@@ -59,6 +59,7 @@ class memory_ports final : public account_repository,
                            public session_repository,
                            public journal_repository,
                            public rate_limiter,
+                           public outbox_repository,
                            public change_sink {
 public:
     static constexpr duration journal_retention = std::chrono::days(400);
@@ -209,7 +210,7 @@ public:
 
     // ---- the outbox of the delivery workers ----
     // Every pending message, by next_attempt_at then id.
-    std::vector<outbox_message> pending_outbox(timestamp /*now*/) {
+    std::vector<outbox_message> pending_outbox(timestamp /*now*/) override {
         std::lock_guard lock(mutex_);
         std::vector<outbox_message> out;
         for (const auto& [id, m] : outbox_)
@@ -219,12 +220,13 @@ public:
         });
         return out;
     }
-    std::optional<outbox_message> find_message(std::string_view id) {
+    std::optional<outbox_message> find_message(std::string_view id) override {
         std::lock_guard lock(mutex_);
         auto it = outbox_.find(id);
         if (it == outbox_.end()) return std::nullopt;
         return it->second;
     }
+    void update_message(const outbox_message& m, bool /*durable*/) override { put_message(m); }
     void put_message(const outbox_message& m) {
         std::lock_guard lock(mutex_);
         outbox_.insert_or_assign(m.id, m);
