@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "net/account_routes.hpp"
+#include "net/recovery_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/http_server.hpp"
 #include "net/system_routes.hpp"
@@ -68,6 +69,8 @@ int run_serve(const command_line& cl) {
     account_service accounts(account_ports{repo, repo, repo, repo, repo, notifier}, crypto, hasher,
                              make_account_policy(cfg));
     accounts.set_dummy_hash(hasher.make_dummy_hash());
+    recovery_service recovery(account_ports{repo, repo, repo, repo, repo, notifier}, repo, accounts, crypto, hasher,
+                              make_recovery_policy(cfg), db->server_secret());
     if (cfg.demo.seed) {
         if (seed_demo_accounts(repo, repo, crypto, hasher, clock.now())) log::info("demo_accounts_created");
         std::fputs(demo_banner(), stdout);
@@ -92,6 +95,8 @@ int run_serve(const command_line& cl) {
     net::add_system_routes(routes, probes);
     net::api_context api{accounts, blocking, hashing, clock, cfg.http.secure_cookies};
     net::add_account_routes(routes, api);
+    net::recovery_context recovery_api{api, recovery};
+    net::add_recovery_routes(routes, recovery_api);
 
     std::vector<std::string> route_names;
     for (const auto& r : routes.routes()) route_names.push_back(r.pattern);

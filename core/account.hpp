@@ -41,8 +41,9 @@ struct account {
     std::optional<std::chrono::year_month_day> birth_date;
     std::vector<std::string> children;  // parents: pupils' external ids
     std::optional<std::string> phone;   // E.164
-    std::string email;
-    bool email_validated = false;
+    std::string email;             // the address on file (imported, or confirmed by the user)
+    bool email_validated = false;  // only a validated address receives recovery mail
+    std::string pending_email;     // asked for at /me/email, waiting for its confirmation link
     std::string password_hash;                  // PHC string; empty while pending
     std::vector<std::string> password_history;  // previous hashes, newest first
     std::string activation_digest;              // SHA-256 of the activation code; empty once used
@@ -53,6 +54,9 @@ struct account {
     timestamp updated_at{};
     std::optional<timestamp> password_changed_at;
     std::optional<staff_info> staff;
+    // Bumped by a new recovery request, a successful login, a password or
+    // contact change: every recovery flow made under an older epoch is dead.
+    std::uint64_t recovery_epoch = 0;
 };
 
 // A server-side session. The cookie holds a random token; only its SHA-256

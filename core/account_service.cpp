@@ -58,6 +58,16 @@ void account_service::record_login_failure(account& acc, changes& out, const cli
     }
 }
 
+login_success account_service::open_session(const account& acc, const client_info& client, timestamp now,
+                                            changes& out) {
+    login_success ok;
+    session_record s = new_session(acc, client, now, ok.token);
+    ok.expires_at = s.expires_at(policy_.session_idle);
+    out.sessions_put.push_back(std::move(s));
+    ok.acc = acc;
+    return ok;
+}
+
 session_record account_service::new_session(const account& acc, const client_info& client, timestamp now,
                                             std::string& token) {
     token = base64url(crypto_.random_bytes(32));
@@ -133,6 +143,10 @@ result<login_success> account_service::login(const login_input& in, timestamp no
         e.locked_until = ls.until;
         return e;
     }
+    // The password was checked against the first read: if the credential
+    // changed since (password change, new activation code), it is now wrong.
+    if (acc.password_hash != found->password_hash || acc.activation_digest != found->activation_digest)
+        password_ok = false;
     if (!password_ok || !otp_ok) {
         record_login_failure(acc, out, in.client, now,
                              password_ok ? "Code de l'application d'authentification absent ou incorrect."
@@ -150,8 +164,9 @@ result<login_success> account_service::login(const login_input& in, timestamp no
     }
 
     record_success(acc.lockout);
+    ++acc.recovery_epoch;  // a successful login kills outstanding recovery codes and links
     if (with_activation_code) acc.must_change_password = true;
-    if (!rehashed.empty() && acc.password_hash == before.password_hash) acc.password_hash = rehashed;
+    if (!rehashed.empty() && acc.password_hash == found->password_hash) acc.password_hash = rehashed;
     acc.updated_at = now;
     out.accounts.push_back({acc, before});
     login_success ok;
@@ -283,7 +298,8 @@ status account_service::change_password(const authenticated& who, const password
     if (!fresh) return make_error(errc::unauthenticated);
     account before = *fresh;
     account& acc = *fresh;
-    if (acc.password_hash != seen.password_hash)  // changed meanwhile by another request
+    if (acc.password_hash != seen.password_hash ||  // changed meanwhile by another request
+        acc.activation_digest != seen.activation_digest)
         return make_error(errc::invalid_credentials, "Le mot de passe a changé entre-temps. Reconnectez-vous.");
     if (!acc.password_hash.empty()) acc.password_history.insert(acc.password_history.begin(), acc.password_hash);
     if (acc.password_history.size() + 1 > policy_.password_history)
@@ -294,6 +310,7 @@ status account_service::change_password(const authenticated& who, const password
     acc.status = account_status::active;
     acc.password_changed_at = now;
     acc.updated_at = now;
+    ++acc.recovery_epoch;  // kills outstanding recovery codes and links
     changes out;  // synced: the user is told it succeeded
     out.accounts.push_back({acc, before});
     delete_sessions(acc.identifier, out, now, who.session.digest);

@@ -81,13 +81,17 @@ public:
 
     const account_policy& policy() const { return policy_; }
 
+    // A new session for `acc`, added to `out` (for flows that log the user
+    // in, like parent activation). The token goes into the cookie.
+    login_success open_session(const account& acc, const client_info& client, timestamp now, changes& out);
+    // Every session of the account but `keep_digest`, added to `out` for deletion.
+    void delete_sessions(const std::string& identifier, changes& out, timestamp now, std::string_view keep_digest = {});
+
 private:
     std::string new_message_id();
     void record_login_failure(account& acc, changes& out, const client_info& client, timestamp now,
                               std::string_view detail);
     session_record new_session(const account& acc, const client_info& client, timestamp now, std::string& token);
-    void delete_sessions(const std::string& identifier, changes& out, timestamp now,
-                         std::string_view keep_digest = {});
     void commit(const changes& c);
 
     account_ports ports_;

@@ -109,4 +109,210 @@ std::optional<outbox_message> lock_notice(const account& acc, bool hard, std::op
     return std::nullopt;
 }
 
+namespace {
+
+outbox_message base_message(const message_context& ctx, channel ch, const std::string& to, const char* purpose) {
+    outbox_message m;
+    m.id = ctx.id;
+    m.ch = ch;
+    m.to = to;
+    m.reference = ctx.reference;
+    m.purpose = purpose;
+    m.identifier = ctx.identifier;
+    m.created_at = ctx.now;
+    m.next_attempt_at = ctx.now;
+    return m;
+}
+
+// The text of an SMS ending with the WebOTP line, shortened to one GSM-7
+// segment when the host is long.
+std::string sms_with_webotp(const std::string& body, const std::string& short_body, const message_context& ctx,
+                            const std::string& code) {
+    const std::string otp = "\n\n@" + ctx.public_host + " #" + code;
+    std::string text = body + otp;
+    if (fits_one_gsm7_segment(text)) return text;
+    text = short_body + otp;
+    if (fits_one_gsm7_segment(text)) return text;
+    return short_body;  // a host too long for WebOTP: the code stays readable
+}
+
+std::string html_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string html_page(const std::string& title, const std::string& inner) {
+    return "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
+           "</title></head><body style=\"font-family:Arial,sans-serif;color:#161616;max-width:600px\">" + inner +
+           "<p style=\"color:#666;font-size:13px\">Ce message est envoyé automatiquement par Sésame, le compte "
+           "d'accès aux services numériques de votre établissement. Ne répondez pas à ce message.</p></body></html>";
+}
+
+}  // namespace
+
+std::string french_duration(duration d) {
+    const auto s = ceil_seconds(d);
+    if (s < 60) return std::to_string(s) + " s";
+    if (s % 3600 == 0) return std::to_string(s / 3600) + " h";
+    return std::to_string((s + 59) / 60) + " min";
+}
+
+outbox_message recovery_code_sms(const message_context& ctx, const std::string& to, const std::string& code,
+                                 duration ttl) {
+    outbox_message m = base_message(ctx, channel::sms, to, "recovery_code");
+    m.text = sms_with_webotp("Sésame : votre code pour changer de mot de passe est " + code + ". Valable " +
+                                 french_duration(ttl) + ". Ne le donnez à personne.",
+                             "Sésame : votre code est " + code + ".", ctx, code);
+    m.not_after = ctx.now + ttl;
+    return m;
+}
+
+outbox_message recovery_code_email(const message_context& ctx, const std::string& to, const std::string& first_name,
+                                   const std::string& code, const std::string& link, duration ttl) {
+    outbox_message m = base_message(ctx, channel::email, to, "recovery_code");
+    m.subject = "Sésame : réinitialisation de votre mot de passe";
+    const std::string validity = french_duration(ttl);
+    m.text = "Bonjour " + first_name + ",\n\nVous avez demandé à changer le mot de passe de votre compte " +
+             ctx.identifier + ".\n\nOuvrez ce lien pour choisir un nouveau mot de passe :\n" + link +
+             "\n\nOu saisissez ce code sur la page ouverte lors de votre demande : " + code +
+             "\n\nLe lien et le code sont valables " + validity + " et ne servent qu'une fois. Référence de la "
+             "demande : " + ctx.reference + ".\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe "
+             "ne change pas.\n\n-- \nSésame\n";
+    m.html = html_page(m.subject,
+                       "<p>Bonjour " + html_escape(first_name) +
+                           ",</p><p>Vous avez demandé à changer le mot de passe de votre compte <strong>" +
+                           html_escape(ctx.identifier) + "</strong>.</p><p><a href=\"" + html_escape(link) +
+                           "\" style=\"background:#000091;color:#fff;padding:10px 16px;text-decoration:none\">Choisir "
+                           "un nouveau mot de passe</a></p><p>Ou saisissez ce code sur la page ouverte lors de votre "
+                           "demande : <strong style=\"font-size:20px;letter-spacing:3px\">" + code +
+                           "</strong></p><p>Le lien et le code sont valables " + validity +
+                           " et ne servent qu'une fois. Référence de la demande : " + html_escape(ctx.reference) +
+                           ".</p><p>Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change "
+                           "pas.</p>");
+    m.not_after = ctx.now + ttl;
+    return m;
+}
+
+outbox_message activation_code_sms(const message_context& ctx, const std::string& to, const std::string& code,
+                                   duration ttl) {
+    outbox_message m = base_message(ctx, channel::sms, to, "activation_code");
+    m.text = sms_with_webotp("Sésame : votre code d'activation est " + code + ". Valable " + french_duration(ttl) +
+                                 ". Ne le donnez à personne.",
+                             "Sésame : votre code est " + code + ".", ctx, code);
+    m.not_after = ctx.now + ttl;
+    return m;
+}
+
+outbox_message identifier_reminder(const message_context& ctx, channel ch, const std::string& to,
+                                   const std::vector<std::string>& identifiers) {
+    outbox_message m = base_message(ctx, ch, to, "identifier_reminder");
+    std::string list;
+    for (const auto& id : identifiers) list += (list.empty() ? "" : ", ") + id;
+    if (ch == channel::sms) {
+        const bool several = identifiers.size() > 1;
+        m.text = std::string("Sésame : ") + (several ? "vos identifiants sont " : "votre identifiant est ") + list +
+                 ". Si vous n'avez rien demandé, ignorez ce message.";
+        if (!fits_one_gsm7_segment(m.text)) {
+            // Too many to list: as many as fit, then a count.
+            std::string shown;
+            std::size_t n = 0;
+            for (; n < identifiers.size(); ++n) {
+                const std::string next = shown + (shown.empty() ? "" : ", ") + identifiers[n];
+                if (!fits_one_gsm7_segment("Sésame : vos identifiants sont " + next + " et " +
+                                           std::to_string(identifiers.size()) + " autres."))
+                    break;
+                shown = next;
+            }
+            m.text = "Sésame : vos identifiants sont " + shown + " et " + std::to_string(identifiers.size() - n) +
+                     " autres.";
+        }
+        return m;
+    }
+    m.subject = identifiers.size() > 1 ? "Sésame : vos identifiants" : "Sésame : votre identifiant";
+    m.text = "Bonjour,\n\nVoici " + std::string(identifiers.size() > 1 ? "les identifiants associés" : "l'identifiant associé") +
+             " à cette adresse : " + list + "\n\nRéférence de la demande : " + ctx.reference +
+             ".\n\nSi vous n'avez rien demandé, ignorez ce message.\n\n-- \nSésame\n";
+    std::string items;
+    for (const auto& id : identifiers) items += "<li><strong>" + html_escape(id) + "</strong></li>";
+    m.html = html_page(m.subject, "<p>Bonjour,</p><p>Voici " +
+                                      std::string(identifiers.size() > 1 ? "les identifiants associés"
+                                                                         : "l'identifiant associé") +
+                                      " à cette adresse :</p><ul>" + items + "</ul><p>Référence de la demande : " +
+                                      html_escape(ctx.reference) + ".</p><p>Si vous n'avez rien demandé, ignorez ce message.</p>");
+    return m;
+}
+
+outbox_message password_changed_notice(const message_context& ctx, channel ch, const std::string& to) {
+    outbox_message m = base_message(ctx, ch, to, "password_changed");
+    if (ch == channel::sms) {
+        m.text = "Sésame : le mot de passe du compte " + ctx.identifier +
+                 " vient d'être changé. Si ce n'était pas vous, contactez vite l'établissement.";
+        if (!fits_one_gsm7_segment(m.text))
+            m.text = "Sésame : votre mot de passe vient d'être changé. Si ce n'était pas vous, contactez "
+                     "l'établissement.";
+        return m;
+    }
+    m.subject = "Sésame : votre mot de passe a été changé";
+    m.text = "Bonjour,\n\nLe mot de passe du compte " + ctx.identifier +
+             " vient d'être changé, et toutes ses sessions ont été fermées.\n\nSi c'était vous, il n'y a rien à "
+             "faire.\nSi ce n'était pas vous : utilisez « Mot de passe oublié ? » sur la page de connexion pour "
+             "reprendre la main, et prévenez la vie scolaire ou le secrétariat de l'établissement.\n\n-- \nSésame\n";
+    m.html = html_page(m.subject, "<p>Bonjour,</p><p>Le mot de passe du compte <strong>" + html_escape(ctx.identifier) +
+                                      "</strong> vient d'être changé, et toutes ses sessions ont été fermées.</p><p>Si "
+                                      "c'était vous, il n'y a rien à faire.</p><p>Si ce n'était pas vous : utilisez "
+                                      "« Mot de passe oublié ? » sur la page de connexion pour reprendre la main, et "
+                                      "prévenez la vie scolaire ou le secrétariat de l'établissement.</p>");
+    return m;
+}
+
+outbox_message email_confirmation(const message_context& ctx, const std::string& to, const std::string& first_name,
+                                  const std::string& link, duration ttl) {
+    outbox_message m = base_message(ctx, channel::email, to, "email_confirmation");
+    m.subject = "Sésame : confirmez votre adresse e-mail";
+    m.text = "Bonjour " + first_name + ",\n\nPour utiliser cette adresse avec votre compte " + ctx.identifier +
+             ", ouvrez ce lien dans les " + french_duration(ttl) + " :\n" + link +
+             "\n\nTant qu'elle n'est pas confirmée, elle ne reçoit aucun message de récupération.\nSi vous n'avez "
+             "rien demandé, ignorez ce message.\n\n-- \nSésame\n";
+    m.html = html_page(m.subject, "<p>Bonjour " + html_escape(first_name) +
+                                      ",</p><p>Pour utiliser cette adresse avec votre compte <strong>" +
+                                      html_escape(ctx.identifier) + "</strong>, confirmez-la dans les " +
+                                      french_duration(ttl) + " :</p><p><a href=\"" + html_escape(link) +
+                                      "\" style=\"background:#000091;color:#fff;padding:10px 16px;text-decoration:none\">"
+                                      "Confirmer mon adresse</a></p><p>Si vous n'avez rien demandé, ignorez ce "
+                                      "message.</p>");
+    m.not_after = ctx.now + ttl;
+    return m;
+}
+
+outbox_message contact_changed_notice(const message_context& ctx, channel ch, const std::string& to,
+                                      const std::string& what) {
+    outbox_message m = base_message(ctx, ch, to, "contact_changed");
+    if (ch == channel::sms) {
+        m.text = "Sésame : " + what + " du compte " + ctx.identifier +
+                 " a été changé. Si ce n'était pas prévu, contactez l'établissement.";
+        if (!fits_one_gsm7_segment(m.text))
+            m.text = "Sésame : un contact de votre compte a été changé. En cas de doute, contactez l'établissement.";
+        return m;
+    }
+    m.subject = "Sésame : " + what + " de votre compte a été changé";
+    m.text = "Bonjour,\n\n" + what + " du compte " + ctx.identifier +
+             " a été changé : ce message est le dernier envoyé à cette adresse pour ce compte.\n\nSi ce "
+             "n'était pas prévu, contactez la vie scolaire ou le secrétariat de l'établissement.\n\n-- \nSésame\n";
+    m.html = html_page(m.subject, "<p>Bonjour,</p><p>" + html_escape(what) + " du compte <strong>" +
+                                      html_escape(ctx.identifier) +
+                                      "</strong> a été changé : ce message est le dernier envoyé à cette adresse pour "
+                                      "ce compte.</p><p>Si ce n'était pas prévu, contactez la vie scolaire ou le "
+                                      "secrétariat de l'établissement.</p>");
+    return m;
+}
+
 }  // namespace sesame

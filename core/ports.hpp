@@ -14,6 +14,7 @@
 #include "core/account.hpp"
 #include "core/outbox.hpp"
 #include "core/rate_window.hpp"
+#include "core/recovery_flow.hpp"
 
 namespace sesame {
 
@@ -28,6 +29,7 @@ struct changes {
     std::vector<session_record> sessions_deleted;
     std::vector<std::pair<std::string, journal_entry>> journal;  // identifier, entry
     std::vector<outbox_message> outbox;
+    std::vector<recovery_flow> flows_put;  // kept until keep_until()
     // Synced (fsync before returning) for what a user is told succeeded:
     // account, password and contact changes, messages. Sessions and journal
     // lines alone may be buffered (they survive a crash of the process, not
@@ -36,7 +38,7 @@ struct changes {
 
     bool empty() const {
         return accounts.empty() && sessions_put.empty() && sessions_deleted.empty() && journal.empty() &&
-               outbox.empty();
+               outbox.empty() && flows_put.empty();
     }
     void add_journal(const std::string& identifier, journal_entry e) { journal.emplace_back(identifier, std::move(e)); }
 };
@@ -84,6 +86,17 @@ public:
     virtual void add(std::string_view key, const rate_limit& limit, timestamp now) = 0;
     // check + add when allowed, in one step.
     virtual rate_decision take(std::string_view key, const rate_limit& limit, timestamp now) = 0;
+};
+
+class flow_repository {
+public:
+    virtual ~flow_repository() = default;
+    virtual std::optional<recovery_flow> find_flow(std::string_view id, timestamp now) = 0;
+    virtual std::optional<recovery_flow> find_flow_by_reference(std::string_view reference, timestamp now) = 0;
+    // The newest flows about an account, newest first (staff diagnostics).
+    virtual std::vector<recovery_flow> flows_of(std::string_view identifier, std::size_t limit, timestamp now) = 0;
+    // Serialises verify / resend / reset on one flow (single use).
+    virtual std::unique_lock<std::mutex> lock_flow(std::string_view id) = 0;
 };
 
 class change_sink {

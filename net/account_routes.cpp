@@ -24,8 +24,11 @@ json::object me_body(const account& a) {
     o["last_name"] = a.last_name;
     o["establishment"] = a.establishment;
     o["phone_masked"] = a.phone ? json::value(mask_phone(*a.phone)) : json::value(nullptr);
-    o["email"] = a.email.empty() ? json::value(nullptr) : json::value(a.email);
-    o["email_validated"] = a.email_validated;
+    // An address waiting for its confirmation link shows as not validated;
+    // until confirmed, the previous validated one keeps receiving recovery mail.
+    const std::string& shown = a.pending_email.empty() ? a.email : a.pending_email;
+    o["email"] = shown.empty() ? json::value(nullptr) : json::value(shown);
+    o["email_validated"] = a.pending_email.empty() && a.email_validated;
     o["must_change_password"] = a.must_change_password;
     return o;
 }

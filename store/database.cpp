@@ -200,7 +200,10 @@ struct database::impl {
     std::vector<rocksdb::ColumnFamilyHandle*> foreign;  // families we do not know
     std::string server_secret;
     std::uint64_t schema_version = 0;
-    std::array<std::mutex, lock_stripes> stripes;
+    // Each family has its own stripes, so holding a lock of one family while
+    // taking one of another (a flow, then its account) can never meet the
+    // same mutex twice.
+    std::array<std::array<std::mutex, lock_stripes>, family_count> stripes;
 
     rocksdb::ColumnFamilyHandle* handle(family f) const {
         auto i = static_cast<std::size_t>(f);
@@ -210,7 +213,6 @@ struct database::impl {
 
     std::size_t stripe(family f, std::string_view key) const {
         std::uint64_t h = std::hash<std::string_view>{}(key);
-        h ^= (static_cast<std::uint64_t>(f) + 1) * 0x9e3779b97f4a7c15ULL;
         h ^= h >> 31;
         h *= 0xbf58476d1ce4e5b9ULL;
         h ^= h >> 29;
@@ -448,19 +450,19 @@ void database::scan_prefix(family f, std::string_view prefix, timestamp now, con
 }
 
 std::unique_lock<std::mutex> database::lock_key(family f, std::string_view key) {
-    return std::unique_lock<std::mutex>(impl_->stripes[impl_->stripe(f, key)]);
+    return std::unique_lock<std::mutex>(impl_->stripes[static_cast<std::size_t>(f)][impl_->stripe(f, key)]);
 }
 
 std::vector<std::unique_lock<std::mutex>> database::lock_keys(
     std::initializer_list<std::pair<family, std::string_view>> keys) {
-    std::vector<std::size_t> idx;
+    std::vector<std::pair<std::size_t, std::size_t>> idx;  // (family, stripe): one global order
     idx.reserve(keys.size());
-    for (const auto& [f, k] : keys) idx.push_back(impl_->stripe(f, k));
+    for (const auto& [f, k] : keys) idx.emplace_back(static_cast<std::size_t>(f), impl_->stripe(f, k));
     std::sort(idx.begin(), idx.end());
     idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
     std::vector<std::unique_lock<std::mutex>> locks;
     locks.reserve(idx.size());
-    for (auto i : idx) locks.emplace_back(impl_->stripes[i]);
+    for (auto [f, i] : idx) locks.emplace_back(impl_->stripes[f][i]);
     return locks;
 }
 

@@ -123,6 +123,7 @@ std::string encode_account(const account& a) {
         put_strings(en, s.scope);
         en.put_bytes(s.totp_secret);
     });
+    e.put_varint(a.recovery_epoch).put_string(a.pending_email);
     return e.take();
 }
 
@@ -161,6 +162,8 @@ account decode_account(std::string_view bytes) {
         s.totp_secret = de.get_bytes();
         return s;
     });
+    a.recovery_epoch = d.get_varint();
+    a.pending_email = d.get_string();
     d.expect_end();
     return a;
 }
@@ -224,6 +227,70 @@ journal_entry decode_journal_entry(std::string_view bytes) {
 }
 
 // ---- outbox message ----
+
+std::string encode_flow(const recovery_flow& f) {
+    encoder e(256);
+    e.put_u8(record_format_version).put_string(f.id);
+    put_enum(e, f.kind);
+    e.put_string(f.reference).put_string(f.identifier);
+    put_strings(e, f.candidates);
+    e.put_bool(f.decoy);
+    put_enum(e, f.ch);
+    e.put_string(f.destination)
+        .put_string(f.limit_key)
+        .put_varint(f.account_epoch)
+        .put_bytes(f.code_hmac)
+        .put_bytes(f.link_digest)
+        .put_string(f.pending_email)
+        .put_timestamp(f.created_at)
+        .put_timestamp(f.code_expires_at)
+        .put_timestamp(f.last_sent_at)
+        .put_varint(f.failed_attempts)
+        .put_varint(f.sends);
+    put_enum(e, f.state);
+    e.put_string(f.closed_reason)
+        .put_bytes(f.token_digest)
+        .put_timestamp(f.token_expires_at)
+        .put_varint(f.birth_date_attempts)
+        .put_string(f.ip)
+        .put_string(f.outcome);
+    put_strings(e, f.message_ids);
+    return e.take();
+}
+
+recovery_flow decode_flow(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "flow");
+    recovery_flow f;
+    f.id = d.get_string();
+    f.kind = get_enum(d, flow_kind::email_confirmation, "flow kind");
+    f.reference = d.get_string();
+    f.identifier = d.get_string();
+    f.candidates = get_strings(d, "flow candidates");
+    f.decoy = d.get_bool();
+    f.ch = get_enum(d, channel::email, "flow channel");
+    f.destination = d.get_string();
+    f.limit_key = d.get_string();
+    f.account_epoch = d.get_varint();
+    f.code_hmac = d.get_bytes();
+    f.link_digest = d.get_bytes();
+    f.pending_email = d.get_string();
+    f.created_at = d.get_timestamp();
+    f.code_expires_at = d.get_timestamp();
+    f.last_sent_at = d.get_timestamp();
+    f.failed_attempts = static_cast<std::uint32_t>(d.get_varint());
+    f.sends = static_cast<std::uint32_t>(d.get_varint());
+    f.state = get_enum(d, flow_state::closed, "flow state");
+    f.closed_reason = d.get_string();
+    f.token_digest = d.get_bytes();
+    f.token_expires_at = d.get_timestamp();
+    f.birth_date_attempts = static_cast<std::uint32_t>(d.get_varint());
+    f.ip = d.get_string();
+    f.outcome = d.get_string();
+    f.message_ids = get_strings(d, "flow messages");
+    d.expect_end();
+    return f;
+}
 
 std::string encode_outbox_message(const outbox_message& m) {
     encoder e(256);
@@ -345,6 +412,13 @@ std::optional<std::string> journal_key_from_cursor(std::string_view identifier, 
     k.append(raw, 8, 8);
     return k;
 }
+
+std::string flow(std::string_view id) { return key_builder().add("f").add(id).take(); }
+std::string flow_reference(std::string_view reference) { return key_builder().add("r").add(reference).take(); }
+std::string flow_of(std::string_view identifier, timestamp created, std::string_view id) {
+    return key_builder().add("a").add(identifier).add_timestamp(created).add(id).take();
+}
+std::string flows_of_prefix(std::string_view identifier) { return key_builder().add("a").add(identifier).prefix(); }
 
 }  // namespace keys
 

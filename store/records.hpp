@@ -24,6 +24,7 @@
 
 #include "core/account.hpp"
 #include "core/outbox.hpp"
+#include "core/recovery_flow.hpp"
 
 namespace sesame::store {
 
@@ -41,6 +42,9 @@ journal_entry decode_journal_entry(std::string_view bytes);
 
 std::string encode_outbox_message(const outbox_message& m);
 outbox_message decode_outbox_message(std::string_view bytes);
+
+std::string encode_flow(const recovery_flow& f);
+recovery_flow decode_flow(std::string_view bytes);
 
 // True when `s` holds a 0x00 byte: it cannot be a text key part, so no
 // record can be stored under it.
@@ -62,6 +66,11 @@ std::string sessions_of_prefix(std::string_view identifier);
 std::string journal(std::string_view identifier, timestamp at, std::uint64_t sequence);
 std::string journal_prefix(std::string_view identifier);
 std::string outbox(std::string_view message_id);
+// flows family: "f" 0 id -> flow; "r" 0 reference -> id; "a" 0 identifier 0 time 0 id -> "".
+std::string flow(std::string_view id);
+std::string flow_reference(std::string_view reference);
+std::string flow_of(std::string_view identifier, timestamp created, std::string_view id);
+std::string flows_of_prefix(std::string_view identifier);
 
 // The last part of an index key (the identifier of phone/e-mail keys, the
 // digest of session_of keys) after `prefix`.

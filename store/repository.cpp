@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "store/codec.hpp"
 #include "store/records.hpp"
 
 namespace sesame::store {
@@ -226,11 +227,53 @@ void repository::apply(const changes& c) {
         b.put(family::journal, keys::journal(identifier, entry.at, next_journal_sequence()),
               encode_journal_entry(entry), entry.at + journal_retention);
     for (const auto& m : c.outbox) b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(m));
+    for (const auto& f : c.flows_put) {
+        const timestamp keep = f.keep_until();
+        b.put(family::flows, keys::flow(f.id), encode_flow(f), keep);
+        b.put(family::flows, keys::flow_reference(f.reference), f.id, keep);
+        if (!f.identifier.empty()) b.put(family::flows, keys::flow_of(f.identifier, f.created_at, f.id), {}, keep);
+        for (const auto& c : f.candidates) b.put(family::flows, keys::flow_of(c, f.created_at, f.id), {}, keep);
+    }
     if (b.empty()) return;
     db_.write(b, c.synced ? durability::synced : durability::buffered);
 }
 
 // ---- outbox ----
+
+std::optional<recovery_flow> repository::find_flow(std::string_view id, timestamp now) {
+    if (id.empty() || has_nul(id)) return std::nullopt;
+    auto v = db_.get(family::flows, keys::flow(id), now);
+    if (!v) return std::nullopt;
+    return decode_flow(*v);
+}
+
+std::optional<recovery_flow> repository::find_flow_by_reference(std::string_view reference, timestamp now) {
+    if (reference.empty() || has_nul(reference)) return std::nullopt;
+    auto id = db_.get(family::flows, keys::flow_reference(reference), now);
+    if (!id) return std::nullopt;
+    return find_flow(*id, now);
+}
+
+std::vector<recovery_flow> repository::flows_of(std::string_view identifier, std::size_t limit, timestamp now) {
+    std::vector<recovery_flow> out;
+    if (identifier.empty() || has_nul(identifier) || limit == 0) return out;
+    const std::string prefix = keys::flows_of_prefix(identifier);
+    std::vector<std::string> ids;
+    db_.scan_prefix(
+        family::flows, prefix, now,
+        [&](std::string_view key, std::string_view) {
+            key_reader r(keys::suffix_after(key, prefix));
+            r.time();
+            ids.push_back(std::string(r.text()));
+            return ids.size() < limit;
+        },
+        scan_order::descending);
+    for (const auto& id : ids)
+        if (auto f = find_flow(id, now)) out.push_back(std::move(*f));
+    return out;
+}
+
+std::unique_lock<std::mutex> repository::lock_flow(std::string_view id) { return db_.lock_key(family::flows, id); }
 
 std::vector<outbox_message> repository::pending_outbox(timestamp now) {
     std::vector<outbox_message> out;

@@ -48,6 +48,7 @@ class repository final : public account_repository,
                          public journal_repository,
                          public rate_limiter,
                          public outbox_repository,
+                         public flow_repository,
                          public change_sink {
 public:
     // `db` must outlive the repository.
@@ -91,6 +92,11 @@ public:
 
     // For the delivery workers. pending_outbox: every message whose status
     // is pending (whatever its next_attempt_at), by next_attempt_at then id.
+    std::optional<recovery_flow> find_flow(std::string_view id, timestamp now) override;
+    std::optional<recovery_flow> find_flow_by_reference(std::string_view reference, timestamp now) override;
+    std::vector<recovery_flow> flows_of(std::string_view identifier, std::size_t limit, timestamp now) override;
+    std::unique_lock<std::mutex> lock_flow(std::string_view id) override;
+
     std::vector<outbox_message> pending_outbox(timestamp now) override;
     std::optional<outbox_message> find_message(std::string_view id) override;
     void put_message(const outbox_message& m, durability d = durability::synced);

@@ -60,6 +60,7 @@ class memory_ports final : public account_repository,
                            public journal_repository,
                            public rate_limiter,
                            public outbox_repository,
+                           public flow_repository,
                            public change_sink {
 public:
     static constexpr duration journal_retention = std::chrono::days(400);
@@ -177,6 +178,46 @@ public:
     // All or nothing. Counted in synced_applies() / buffered_applies() when it
     // succeeds; throws infrastructure_error (changing nothing) while
     // fail_next_applies() has failures left.
+    // ---- flow_repository
+    std::optional<recovery_flow> find_flow(std::string_view id, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        auto it = flows_.find(id);
+        if (it == flows_.end() || it->second.keep_until() <= now) return std::nullopt;
+        return it->second;
+    }
+    std::optional<recovery_flow> find_flow_by_reference(std::string_view reference, timestamp now) override {
+        std::string id;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = flow_references_.find(reference);
+            if (it == flow_references_.end()) return std::nullopt;
+            id = it->second;
+        }
+        return find_flow(id, now);
+    }
+    std::vector<recovery_flow> flows_of(std::string_view identifier, std::size_t limit, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        std::vector<recovery_flow> out;
+        for (const auto& [id, f] : flows_) {
+            const bool mine = f.identifier == identifier ||
+                              std::find(f.candidates.begin(), f.candidates.end(), identifier) != f.candidates.end();
+            if (mine && f.keep_until() > now) out.push_back(f);
+        }
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
+        if (out.size() > limit) out.resize(limit);
+        return out;
+    }
+    std::unique_lock<std::mutex> lock_flow(std::string_view id) override {
+        std::mutex* m;
+        {
+            std::lock_guard lock(mutex_);
+            auto& slot = flow_locks_[std::string(id)];
+            if (!slot) slot = std::make_unique<std::mutex>();
+            m = slot.get();
+        }
+        return std::unique_lock<std::mutex>(*m);
+    }
+
     void apply(const changes& c) override {
         std::lock_guard lock(mutex_);
         if (failures_left_ > 0) {
@@ -205,6 +246,10 @@ public:
             journal_[identifier].emplace(journal_key{to_millis(e.at), next_sequence_++}, std::move(e));
         }
         for (const auto& m : c.outbox) outbox_.insert_or_assign(m.id, m);
+        for (const auto& f : c.flows_put) {
+            flows_.insert_or_assign(f.id, f);
+            flow_references_.insert_or_assign(f.reference, f.id);
+        }
         ++(c.synced ? synced_applies_ : buffered_applies_);
     }
 
@@ -332,6 +377,9 @@ private:
         windows_.insert_or_assign(std::string(key), window_entry{std::move(w), expires_at});
     }
 
+    std::map<std::string, recovery_flow, std::less<>> flows_;
+    std::map<std::string, std::string, std::less<>> flow_references_;
+    std::map<std::string, std::unique_ptr<std::mutex>, std::less<>> flow_locks_;
     mutable std::mutex mutex_;
     std::map<std::string, account, std::less<>> accounts_;
     std::map<contact_key, std::string> external_ids_;

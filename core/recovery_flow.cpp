@@ -1,0 +1,49 @@
+#include "core/recovery_flow.hpp"
+
+namespace sesame {
+
+const char* to_string(flow_kind k) {
+    switch (k) {
+        case flow_kind::password_reset: return "password_reset";
+        case flow_kind::activation: return "activation";
+        case flow_kind::identifier_reminder: return "identifier_reminder";
+        case flow_kind::email_confirmation: return "email_confirmation";
+    }
+    return "password_reset";
+}
+
+const char* to_string(flow_state s) {
+    switch (s) {
+        case flow_state::open: return "open";
+        case flow_state::verified: return "verified";
+        case flow_state::closed: return "closed";
+    }
+    return "open";
+}
+
+timestamp recovery_flow::keep_until() const {
+    return std::max(code_expires_at, token_expires_at) + std::chrono::hours(24);
+}
+
+std::optional<errc> verify_blocker(const recovery_flow& f, std::optional<std::uint64_t> account_epoch,
+                                   std::uint32_t max_attempts, timestamp now) {
+    if (f.state != flow_state::open) return errc::flow_closed;
+    if (f.failed_attempts >= max_attempts) return errc::flow_closed;
+    if (account_epoch && *account_epoch != f.account_epoch) return errc::flow_closed;  // replaced or killed
+    if (now >= f.code_expires_at) return errc::flow_expired;
+    return std::nullopt;
+}
+
+std::optional<split_token> parse_flow_token(std::string_view token) {
+    const auto dot = token.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 >= token.size() || token.size() > 200) return std::nullopt;
+    for (char c : token)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.'))
+            return std::nullopt;
+    return split_token{std::string(token.substr(0, dot)), std::string(token.substr(dot + 1))};
+}
+
+std::string make_flow_token(const std::string& flow_id, const std::string& secret) { return flow_id + "." + secret; }
+
+}  // namespace sesame

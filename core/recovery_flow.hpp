@@ -1,0 +1,73 @@
+// A recovery flow: one forgotten-password, parent-activation,
+// forgotten-identifier or e-mail-confirmation request, from its code to its
+// end. Plain data plus the pure decision functions of its state machine
+// (drawn in core/recovery_flows.md). Depends on core only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/outbox.hpp"
+#include "core/time.hpp"
+
+namespace sesame {
+
+enum class flow_kind { password_reset, activation, identifier_reminder, email_confirmation };
+const char* to_string(flow_kind k);
+
+// open: a code (or link) is out; verified: the code was right, a reset or
+// activation token is out; closed: nothing about it can succeed anymore.
+enum class flow_state { open, verified, closed };
+const char* to_string(flow_state s);
+
+struct recovery_flow {
+    std::string id;         // public flow_id: 128 random bits, base64url
+    flow_kind kind = flow_kind::password_reset;
+    std::string reference;  // "R-7K3F-92QX", shown to the user
+    std::string identifier; // the account (password reset, e-mail confirmation); empty for decoys
+    std::vector<std::string> candidates;  // activation: parents not yet activated with that mobile
+    bool decoy = false;     // looks the same from outside, can never succeed, sends nothing
+    channel ch = channel::sms;
+    std::string destination;      // phone or e-mail the messages go to (empty for decoys)
+    std::string limit_key;        // account-wide wrong-code window key (account, or phone, or the decoy's name)
+    std::uint64_t account_epoch = 0;  // account.recovery_epoch when made (single-account flows)
+    std::string code_hmac;        // HMAC(server secret, id || code) of the live code; never the code
+    std::string link_digest;      // SHA-256 of the e-mail link token (password reset by e-mail, e-mail confirmation)
+    std::string pending_email;    // e-mail confirmation: the address being confirmed
+    timestamp created_at{};
+    timestamp code_expires_at{};
+    timestamp last_sent_at{};
+    std::uint32_t failed_attempts = 0;
+    std::uint32_t sends = 0;
+    flow_state state = flow_state::open;
+    std::string closed_reason;    // "used", "replaced", "out_of_tries", "birth_dates", ...
+    std::string token_digest;     // SHA-256 of the reset/activation token once verified
+    timestamp token_expires_at{};
+    std::uint32_t birth_date_attempts = 0;
+    std::string ip;
+    std::string outcome;          // for staff diagnostics: what happened, in French
+    std::vector<std::string> message_ids;
+
+    // Kept past its code's life so late verifies answer flow_expired, and
+    // staff can still read what happened.
+    timestamp keep_until() const;
+};
+
+// Why a verify of this flow cannot proceed, or nullopt when it can.
+// `account_epoch` is the account's current epoch (nullopt for decoys and
+// multi-account flows); `max_attempts` from recovery.max_attempts.
+std::optional<errc> verify_blocker(const recovery_flow& f, std::optional<std::uint64_t> account_epoch,
+                                   std::uint32_t max_attempts, timestamp now);
+
+// Splits "<flow id>.<secret>" tokens (reset, activation, link, confirmation).
+struct split_token {
+    std::string flow_id;
+    std::string secret;
+};
+std::optional<split_token> parse_flow_token(std::string_view token);
+std::string make_flow_token(const std::string& flow_id, const std::string& secret);
+
+}  // namespace sesame
