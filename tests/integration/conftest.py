@@ -168,3 +168,24 @@ def server(start_server):
 def run_cli(*args, timeout=120, input=None):
     """Runs `sesame ARGS...` to completion; returns CompletedProcess (text)."""
     return subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout, input=input)
+
+
+def outbox_messages(store, outbox_file=None):
+    """The file outbox's JSON lines, parsed (API.md format)."""
+    path = outbox_file or os.path.join(store, "outbox.log")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def wait_for_messages(store, predicate, count=1, timeout=15, outbox_file=None):
+    """Waits until `count` outbox messages satisfy `predicate`; returns them.
+    The workers append asynchronously: this waits on the file's content,
+    with a bounded timeout, never on a fixed delay."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in outbox_messages(store, outbox_file) if predicate(m)]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
