@@ -1,0 +1,678 @@
+#include "workers/delivery.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <deque>
+#include <exception>
+#include <list>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <unordered_set>
+#include <utility>
+
+#include "core/contact.hpp"
+#include "core/log.hpp"
+#include "workers/offload.hpp"
+
+namespace sesame::workers {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+duration retry_backoff(const delivery_options& o, std::uint32_t attempts) {
+    duration d = std::max(o.retry_initial, duration{1});
+    for (std::uint32_t i = 1; i < attempts && d < o.retry_max; ++i) d *= 2;
+    return std::min(d, std::max(o.retry_max, duration{1}));
+}
+
+namespace {
+
+constexpr std::size_t detail_limit = 300;  // bytes of a gateway answer kept in the history
+
+std::size_t index_of(channel c) { return c == channel::sms ? 0 : 1; }
+
+// A gateway answer cut to detail_limit bytes on a UTF-8 boundary.
+std::string bounded_detail(std::string s) {
+    if (s.size() <= detail_limit) return s;
+    std::size_t n = detail_limit;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    s.resize(n);
+    s += "…";
+    return s;
+}
+
+std::string masked_destination(const outbox_message& m) {
+    return m.ch == channel::sms ? mask_phone(m.to) : mask_email(m.to);
+}
+
+std::string what_of(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return x.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+}  // namespace
+
+struct delivery_service::impl {
+    using strand_type = asio::strand<asio::io_context::executor_type>;
+
+    // A message routed to a channel. The message itself is kept only while
+    // the channel's queue is short (bounded memory); otherwise the worker
+    // reads it again.
+    struct ready_item {
+        std::string id;
+        std::optional<outbox_message> message;
+    };
+
+    struct channel_state {
+        sender* out = nullptr;
+        std::uint32_t concurrency = 1;
+        std::deque<ready_item> ready;
+        asio::steady_timer signal;  // never expires; cancel_one() wakes an idle worker
+        gauge* depth = nullptr;
+        counter* accepted = nullptr;
+        counter* temporary = nullptr;
+        counter* permanent = nullptr;
+        counter* expired = nullptr;
+        counter* abandoned = nullptr;
+        histogram* latency = nullptr;
+
+        explicit channel_state(const strand_type& s) : signal(s) { signal.expires_at(steady::time_point::max()); }
+    };
+
+    // A spawned coroutine: its cancellation signal and whether it still runs.
+    struct task {
+        const char* name = "";
+        asio::cancellation_signal signal;
+        bool running = true;
+    };
+
+    impl(asio::io_context& io, asio::thread_pool& blocking, outbox_repository& store, sender& sms, sender& email,
+         const clock& c, metrics_registry& metrics, delivery_options o)
+        : strand(asio::make_strand(io)),
+          pool(blocking),
+          outbox(store),
+          clk(c),
+          opt(o),
+          channels{channel_state(strand), channel_state(strand)},
+          intake_signal(strand),
+          delay_timer(strand),
+          rescan_timer(strand),
+          stop_timer(strand),
+          rng(std::random_device{}()) {
+        opt.max_attempts = std::max<std::uint32_t>(opt.max_attempts, 1);
+        opt.loaders = std::max<std::uint32_t>(opt.loaders, 1);
+        opt.rescan_interval = std::max(opt.rescan_interval, duration{1});
+        intake_signal.expires_at(steady::time_point::max());
+        channels[0].out = &sms;
+        channels[1].out = &email;
+        channels[0].concurrency = std::max<std::uint32_t>(opt.sms_concurrency, 1);
+        channels[1].concurrency = std::max<std::uint32_t>(opt.email_concurrency, 1);
+        for (auto ch : {channel::sms, channel::email}) {
+            auto& cs = channels[index_of(ch)];
+            const std::string c_label = std::string("channel=\"") + to_string(ch) + "\"";
+            cs.depth = &metrics.add_gauge("sesame_delivery_queue_depth",
+                                          "Outbox messages routed to a channel, waiting for a worker.", c_label);
+            auto outcome = [&](const char* name) {
+                return &metrics.add_counter("sesame_delivery_sends_total",
+                                            "Send outcomes (one per send) and final expired/abandoned states.",
+                                            c_label + ",outcome=\"" + name + "\"");
+            };
+            cs.accepted = outcome("accepted");
+            cs.temporary = outcome("temporary_failure");
+            cs.permanent = outcome("permanent_failure");
+            cs.expired = outcome("expired");
+            cs.abandoned = outcome("abandoned");
+            cs.latency = &metrics.add_histogram("sesame_delivery_send_seconds", "Latency of one send, in seconds.",
+                                                c_label);
+        }
+        incoming_depth = &metrics.add_gauge("sesame_delivery_incoming_depth",
+                                            "Outbox ids queued, not yet read (channel unknown).");
+        retry_waiting = &metrics.add_gauge("sesame_delivery_retry_waiting",
+                                           "Outbox messages waiting for the time of their next attempt.");
+        dropped = &metrics.add_counter("sesame_delivery_notify_dropped_total",
+                                       "Outbox ids not queued because the queue was full (the rescan sends them).");
+        unsaved_writes = &metrics.add_counter("sesame_delivery_status_unsaved_total",
+                                              "Message status writes that failed and were kept for a retry.");
+    }
+
+    // ---- wiring ----
+    strand_type strand;
+    asio::thread_pool& pool;
+    outbox_repository& outbox;
+    const clock& clk;
+    delivery_options opt;
+    std::array<channel_state, 2> channels;
+    gauge* incoming_depth = nullptr;
+    gauge* retry_waiting = nullptr;
+    counter* dropped = nullptr;
+    counter* unsaved_writes = nullptr;
+
+    // ---- shared with notify() (any thread): under mu ----
+    std::mutex mu;
+    std::atomic<bool> stopping{false};
+    std::unordered_set<std::string> tracked;  // queued, loading, routed, sending, waiting a retry or unsaved
+    std::deque<std::string> intake;
+    std::size_t queued = 0;  // intake + being loaded + routed: bounded by queue_capacity
+    bool wake_posted = false;
+
+    // ---- strand only ----
+    asio::steady_timer intake_signal;  // never expires; cancel() wakes the loaders
+    std::multimap<steady::time_point, std::string> delayed;
+    asio::steady_timer delay_timer;
+    asio::steady_timer rescan_timer;
+    asio::steady_timer stop_timer;
+    std::map<std::string, outbox_message> unsaved;  // new state written nowhere yet; ids stay tracked
+    std::mt19937_64 rng;
+    std::list<task> tasks;  // never erased: their signals stay valid
+    std::size_t live = 0;
+    bool started = false;
+    bool stop_begun = false;
+    bool stopped = false;
+    std::vector<std::function<void()>> done_callbacks;
+
+    // ---- tracking (thread-safe) ----
+
+    void notify(const std::vector<std::string>& ids) {
+        std::lock_guard lock(mu);
+        if (stopping.load()) return;
+        bool added = false;
+        for (const auto& id : ids) {
+            if (tracked.count(id)) continue;
+            if (queued >= opt.queue_capacity) {
+                dropped->inc();
+                continue;
+            }
+            tracked.insert(id);
+            intake.push_back(id);
+            ++queued;
+            added = true;
+        }
+        incoming_depth->set(static_cast<std::int64_t>(intake.size()));
+        // One wake-up in flight at most, so posts stay bounded. Posted under
+        // mu so that none is posted after stop set `stopping`.
+        if (added && !wake_posted) {
+            wake_posted = true;
+            asio::post(strand, [this] {
+                {
+                    std::lock_guard inner(mu);
+                    wake_posted = false;
+                }
+                intake_signal.cancel();
+            });
+        }
+    }
+
+    bool try_track(const std::string& id) {
+        std::lock_guard lock(mu);
+        return tracked.insert(id).second;
+    }
+
+    void release(const std::string& id) {
+        std::lock_guard lock(mu);
+        tracked.erase(id);
+    }
+
+    // Puts a tracked id back in the incoming queue (strand), or releases it
+    // when the queue is full (the rescan will find it).
+    bool requeue(const std::string& id) {
+        {
+            std::lock_guard lock(mu);
+            if (stopping.load()) {
+                tracked.erase(id);
+                return false;
+            }
+            if (queued >= opt.queue_capacity) {
+                tracked.erase(id);
+                dropped->inc();
+                return false;
+            }
+            intake.push_back(id);
+            ++queued;
+            incoming_depth->set(static_cast<std::int64_t>(intake.size()));
+        }
+        intake_signal.cancel();
+        return true;
+    }
+
+    std::optional<std::string> pop_intake() {
+        std::lock_guard lock(mu);
+        if (intake.empty()) return std::nullopt;
+        std::string id = std::move(intake.front());
+        intake.pop_front();
+        incoming_depth->set(static_cast<std::int64_t>(intake.size()));
+        return id;
+    }
+
+    // An id leaves the queue without being routed.
+    void unqueue(const std::string& id) {
+        std::lock_guard lock(mu);
+        --queued;
+        tracked.erase(id);
+    }
+
+    void route(outbox_message m) {
+        auto& cs = channels[index_of(m.ch)];
+        ready_item item{m.id, std::nullopt};
+        if (cs.ready.size() < 2 * static_cast<std::size_t>(cs.concurrency)) item.message = std::move(m);
+        cs.ready.push_back(std::move(item));
+        cs.depth->set(static_cast<std::int64_t>(cs.ready.size()));
+        cs.signal.cancel_one();
+    }
+
+    std::optional<ready_item> pop_ready(channel_state& cs) {
+        if (cs.ready.empty()) return std::nullopt;
+        ready_item item = std::move(cs.ready.front());
+        cs.ready.pop_front();
+        cs.depth->set(static_cast<std::int64_t>(cs.ready.size()));
+        std::lock_guard lock(mu);
+        --queued;
+        return item;
+    }
+
+    // Waits on the retry timer until next_attempt_at (a tracked id).
+    void schedule_retry(const std::string& id, timestamp at) {
+        if (stopping.load()) {
+            release(id);
+            return;
+        }
+        const auto wait = std::max(duration{0}, at - clk.now());
+        const auto when = steady::now() + wait;
+        const bool earliest = delayed.empty() || when < delayed.begin()->first;
+        delayed.emplace(when, id);
+        retry_waiting->set(static_cast<std::int64_t>(delayed.size()));
+        if (earliest) delay_timer.cancel();
+    }
+
+    // ---- store calls, on the pool ----
+
+    asio::awaitable<std::optional<outbox_message>> load(const std::string& id) {
+        auto task = [this, &id] { return outbox.find_message(id); };
+        co_return co_await offload(pool, std::move(task));
+    }
+
+    // Writes m's new state (synced unless it is still pending). On success a
+    // pending message waits for its retry and any other is released; on
+    // failure it joins `unsaved` and its id stays tracked.
+    asio::awaitable<void> save(const outbox_message& m) {
+        bool ok = false;
+        try {
+            const bool durable = m.status != message_status::pending;
+            auto task = [this, &m, durable] { outbox.update_message(m, durable); };
+            co_await offload(pool, std::move(task));
+            ok = true;
+        } catch (const std::exception& e) {
+            log::error("delivery_status_unsaved",
+                       {{"id", m.id}, {"status", to_string(m.status)}, {"error", e.what()}});
+        }
+        if (!ok) {
+            unsaved_writes->inc();
+            unsaved.insert_or_assign(m.id, m);
+            co_return;
+        }
+        after_saved(m);
+    }
+
+    void after_saved(const outbox_message& m) {
+        if (m.status == message_status::pending)
+            schedule_retry(m.id, m.next_attempt_at);
+        else
+            release(m.id);
+    }
+
+    asio::awaitable<void> retry_unsaved() {
+        std::vector<std::string> ids;
+        for (const auto& [id, m] : unsaved) ids.push_back(id);
+        for (const auto& id : ids) {
+            auto it = unsaved.find(id);
+            if (it == unsaved.end()) continue;
+            const outbox_message m = it->second;
+            bool ok = false;
+            try {
+                const bool durable = m.status != message_status::pending;
+                auto task = [this, &m, durable] { outbox.update_message(m, durable); };
+                co_await offload(pool, std::move(task));
+                ok = true;
+            } catch (const std::exception& e) {
+                log::warn("delivery_status_still_unsaved", {{"id", id}, {"error", e.what()}});
+            }
+            if (!ok) continue;
+            unsaved.erase(id);
+            log::info("delivery_status_saved", {{"id", id}, {"status", to_string(m.status)}});
+            after_saved(m);
+        }
+    }
+
+    // Queues pending messages not tracked yet: those due now, and with
+    // `replay` also those whose retry time is ahead (they wait for it).
+    asio::awaitable<void> rescan(bool replay) {
+        const timestamp now = clk.now();
+        std::vector<outbox_message> pending;
+        try {
+            auto task = [this, now] { return outbox.pending_outbox(now); };
+            pending = co_await offload(pool, std::move(task));
+        } catch (const std::exception& e) {
+            log::error("delivery_rescan_failed", {{"error", e.what()}});
+            co_return;
+        }
+        std::size_t queued_now = 0, waiting = 0;
+        for (const auto& m : pending) {
+            if (stopping.load()) break;
+            if (m.status != message_status::pending) continue;
+            const bool due = m.next_attempt_at <= now;
+            if (!due && !replay) continue;
+            if (!try_track(m.id)) continue;
+            if (due) {
+                if (requeue(m.id)) ++queued_now;
+            } else {
+                schedule_retry(m.id, m.next_attempt_at);
+                ++waiting;
+            }
+        }
+        if (replay)
+            log::info("outbox_replayed", {{"pending", pending.size()}, {"queued", queued_now}, {"waiting", waiting}});
+        else if (queued_now > 0)
+            log::info("outbox_rescanned", {{"queued", queued_now}});
+    }
+
+    // ---- coroutines ----
+
+    asio::awaitable<void> run_loader() {
+        // Cancellation is handled through `stopping`, never by throwing
+        // from a co_await half-way through a store call.
+        co_await asio::this_coro::throw_if_cancelled(false);
+        for (;;) {
+            if (stopping.load()) co_return;
+            auto id = pop_intake();
+            if (!id) {
+                boost::system::error_code ec;
+                co_await intake_signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                continue;
+            }
+            std::optional<outbox_message> m;
+            try {
+                m = co_await load(*id);
+            } catch (const std::exception& e) {
+                log::error("delivery_load_failed", {{"id", *id}, {"error", e.what()}});
+            }
+            if (!m || m->status != message_status::pending || stopping.load()) {
+                unqueue(*id);
+                continue;
+            }
+            route(std::move(*m));
+        }
+    }
+
+    asio::awaitable<void> run_worker(channel ch) {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        auto& cs = channels[index_of(ch)];
+        for (;;) {
+            if (stopping.load()) co_return;
+            auto item = pop_ready(cs);
+            if (!item) {
+                boost::system::error_code ec;
+                co_await cs.signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                continue;
+            }
+            ready_item current = std::move(*item);
+            co_await deliver(cs, current);
+        }
+    }
+
+    void log_attempt(log::level lvl, std::string_view event, const outbox_message& m, const std::string& detail) {
+        const std::string to = masked_destination(m);
+        log::write(lvl, event,
+                   {{"id", m.id},
+                    {"channel", to_string(m.ch)},
+                    {"to", to},
+                    {"reference", m.reference},
+                    {"purpose", m.purpose},
+                    {"attempt", m.attempts},
+                    {"detail", detail}});
+    }
+
+    asio::awaitable<void> deliver(channel_state& cs, ready_item& item) {
+        outbox_message m;
+        if (item.message) {
+            m = std::move(*item.message);
+        } else {
+            std::optional<outbox_message> loaded;
+            try {
+                loaded = co_await load(item.id);
+            } catch (const std::exception& e) {
+                log::error("delivery_load_failed", {{"id", item.id}, {"error", e.what()}});
+            }
+            if (!loaded || loaded->status != message_status::pending) {
+                release(item.id);
+                co_return;
+            }
+            m = std::move(*loaded);
+        }
+
+        const timestamp now = clk.now();
+        if (m.not_after && now >= *m.not_after) {
+            m.status = message_status::expired;
+            m.history.push_back(delivery_attempt{now, "expired", "code expiré avant l'envoi"});
+            cs.expired->inc();
+            log_attempt(log::level::info, "message_expired", m, "code expired before sending");
+            co_await save(m);
+            co_return;
+        }
+
+        send_result r;
+        bool interrupted = false;
+        const auto started_at = steady::now();
+        try {
+            r = co_await cs.out->send(m);
+        } catch (const std::exception& e) {
+            if (stopping.load()) interrupted = true;
+            r = send_result{send_result::temporary_failure, std::string("sender error: ") + e.what(), {}};
+        }
+        cs.latency->observe(std::chrono::duration<double>(steady::now() - started_at).count());
+        if (interrupted) {
+            // Cut short by stop(): whether the transport took it is unknown;
+            // it stays pending, unchanged, for the next start.
+            log_attempt(log::level::warn, "message_send_interrupted", m, r.detail);
+            release(m.id);
+            co_return;
+        }
+
+        const timestamp done_at = clk.now();
+        m.attempts += 1;
+        std::string detail = bounded_detail(std::move(r.detail));
+        if (!r.gateway_id.empty()) detail += " [gateway_id " + r.gateway_id + "]";
+        m.history.push_back(delivery_attempt{done_at, to_string(r.outcome), detail});
+        switch (r.outcome) {
+            case send_result::accepted:
+                m.status = message_status::sent;
+                cs.accepted->inc();
+                log_attempt(log::level::info, "message_sent", m, detail);
+                break;
+            case send_result::permanent_failure:
+                m.status = message_status::abandoned;
+                cs.permanent->inc();
+                cs.abandoned->inc();
+                log_attempt(log::level::warn, "message_abandoned", m, detail);
+                break;
+            case send_result::temporary_failure:
+                cs.temporary->inc();
+                if (m.attempts >= opt.max_attempts) {
+                    m.status = message_status::abandoned;
+                    m.history.push_back(delivery_attempt{
+                        done_at, "abandoned",
+                        "abandonné après " + std::to_string(m.attempts) + " tentatives : " + detail});
+                    cs.abandoned->inc();
+                    log_attempt(log::level::warn, "message_abandoned", m, detail);
+                } else {
+                    const auto ceiling = retry_backoff(opt, m.attempts);
+                    std::uniform_int_distribution<std::int64_t> jitter(ceiling.count() / 2, ceiling.count());
+                    m.next_attempt_at = done_at + duration{jitter(rng)};
+                    log_attempt(log::level::warn, "message_failed", m, detail);
+                }
+                break;
+        }
+        co_await save(m);
+    }
+
+    asio::awaitable<void> run_delays() {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        for (;;) {
+            if (stopping.load()) co_return;
+            delay_timer.expires_at(delayed.empty() ? steady::time_point::max() : delayed.begin()->first);
+            boost::system::error_code ec;
+            co_await delay_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (stopping.load()) co_return;
+            const auto now = steady::now();
+            while (!delayed.empty() && delayed.begin()->first <= now) {
+                auto node = delayed.extract(delayed.begin());
+                requeue(node.mapped());
+            }
+            retry_waiting->set(static_cast<std::int64_t>(delayed.size()));
+        }
+    }
+
+    asio::awaitable<void> run_rescan() {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        for (;;) {
+            rescan_timer.expires_after(opt.rescan_interval);
+            boost::system::error_code ec;
+            co_await rescan_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (stopping.load()) co_return;
+            co_await retry_unsaved();
+            co_await rescan(false);
+        }
+    }
+
+    asio::awaitable<void> run_replay() {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        co_await rescan(true);
+    }
+
+    // Spawns a tracked coroutine: its completion logs an exception and
+    // counts it down, so stop() can wait for it and cancel it.
+    void spawn(const char* name, asio::awaitable<void> a) {
+        task& t = tasks.emplace_back();
+        t.name = name;
+        ++live;
+        asio::co_spawn(strand, std::move(a),
+                       asio::bind_cancellation_slot(t.signal.slot(), [this, tp = &t](std::exception_ptr e) {
+                           tp->running = false;
+                           if (e) log::error("delivery_task_failed", {{"task", tp->name}, {"error", what_of(e)}});
+                           if (--live == 0 && stop_begun) stop_timer.cancel();
+                       }));
+    }
+
+    void begin_start() {
+        if (started || stop_begun) {
+            log::warn("delivery_start_ignored", {{"reason", started ? "already started" : "stopping"}});
+            return;
+        }
+        started = true;
+        spawn("replay", run_replay());
+        spawn("rescan", run_rescan());
+        spawn("retry_timer", run_delays());
+        for (std::uint32_t i = 0; i < opt.loaders; ++i) spawn("loader", run_loader());
+        for (auto ch : {channel::sms, channel::email}) {
+            const auto& cs = channels[index_of(ch)];
+            for (std::uint32_t i = 0; i < cs.concurrency; ++i)
+                spawn(ch == channel::sms ? "sms_worker" : "email_worker", run_worker(ch));
+        }
+        log::info("delivery_started", {{"sms_workers", channels[0].concurrency},
+                                       {"email_workers", channels[1].concurrency}});
+    }
+
+    void begin_stop(std::function<void()> done) {
+        if (stopped) {
+            if (done) done();
+            return;
+        }
+        done_callbacks.push_back(std::move(done));
+        if (stop_begun) return;
+        stop_begun = true;
+        {
+            std::lock_guard lock(mu);
+            stopping.store(true);
+            // Queued ids are forgotten: their messages stay pending in the outbox.
+            for (const auto& id : intake) tracked.erase(id);
+            queued -= intake.size();
+            intake.clear();
+            incoming_depth->set(0);
+        }
+        intake_signal.cancel();
+        for (auto& cs : channels) cs.signal.cancel();
+        delay_timer.cancel();
+        rescan_timer.cancel();
+        asio::co_spawn(strand, run_stop(), [this](std::exception_ptr e) {
+            if (e) log::error("delivery_task_failed", {{"task", "stop"}, {"error", what_of(e)}});
+            stopped = true;
+            auto callbacks = std::move(done_callbacks);
+            done_callbacks.clear();
+            // The service may be destroyed by a callback: nothing touches
+            // `this` after this loop.
+            for (auto& f : callbacks)
+                if (f) f();
+        });
+    }
+
+    asio::awaitable<void> run_stop() {
+        // Wake-ups posted by notify() before `stopping` was set run first.
+        co_await asio::post(strand, asio::use_awaitable);
+        if (live > 0) {
+            stop_timer.expires_after(opt.stop_timeout);
+            boost::system::error_code ec;
+            co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (live > 0) {
+                log::warn("delivery_stop_timeout", {{"still_running", live}});
+                for (auto& t : tasks)
+                    if (t.running) t.signal.emit(asio::cancellation_type::terminal);
+                stop_timer.expires_at(steady::time_point::max());
+                co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+        }
+        co_await retry_unsaved();
+        for (const auto& [id, m] : unsaved)
+            log::error("delivery_status_lost", {{"id", id}, {"status", to_string(m.status)}});
+        std::size_t routed = channels[0].ready.size() + channels[1].ready.size();
+        log::info("delivery_stopped", {{"left_queued", routed}, {"left_waiting_retry", delayed.size()},
+                                       {"unsaved", unsaved.size()}});
+    }
+};
+
+delivery_service::delivery_service(asio::io_context& io, asio::thread_pool& blocking, outbox_repository& outbox,
+                                   sender& sms, sender& email, const clock& clock, metrics_registry& metrics,
+                                   delivery_options options)
+    : impl_(std::make_unique<impl>(io, blocking, outbox, sms, email, clock, metrics, options)) {}
+
+delivery_service::~delivery_service() = default;
+
+void delivery_service::notify(const std::vector<std::string>& message_ids) { impl_->notify(message_ids); }
+
+void delivery_service::start() {
+    auto* i = impl_.get();
+    asio::post(i->strand, [i] { i->begin_start(); });
+}
+
+void delivery_service::stop(std::function<void()> done) {
+    auto* i = impl_.get();
+    asio::post(i->strand, [i, done = std::move(done)]() mutable { i->begin_stop(std::move(done)); });
+}
+
+}  // namespace sesame::workers

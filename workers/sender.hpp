@@ -1,0 +1,58 @@
+// The one interface every outbox sender implements: the file outbox now, the
+// SMTP client and the SMS gateway clients later. Depends on core/outbox.hpp
+// and Asio's awaitable only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <string>
+
+#include "core/outbox.hpp"
+
+namespace sesame::workers {
+
+struct send_result {
+    enum kind { accepted, temporary_failure, permanent_failure };
+    kind outcome = temporary_failure;
+    std::string detail;      // the server's or gateway's answer; never the message text, subject or html
+    std::string gateway_id;  // the gateway's own id (SMS delivery reports), or empty
+};
+
+inline const char* to_string(send_result::kind k) {
+    switch (k) {
+        case send_result::accepted: return "accepted";
+        case send_result::temporary_failure: return "temporary_failure";
+        case send_result::permanent_failure: return "permanent_failure";
+    }
+    return "temporary_failure";
+}
+
+class sender {
+public:
+    virtual ~sender() = default;
+
+    // Hands one message to its transport. Completes with the outcome:
+    // `accepted` once the server or gateway took responsibility for it,
+    // `temporary_failure` when a later try may succeed (timeouts, 4xx SMTP
+    // replies, 5xx HTTP, refused connections), `permanent_failure` when it
+    // never will (5xx SMTP reply to RCPT, gateway says the number is invalid).
+    // Transport problems are results, not exceptions; an exception is counted
+    // as a temporary failure by the dispatcher.
+    //
+    // Contract for implementations:
+    // - m.id is the idempotency key: pass it to the transport (the e-mail's
+    //   Message-ID, the SMS gateway's message_id field) so a resend after a
+    //   crash can be recognised downstream.
+    // - Every network step has a deadline (STYLE 5): send() always completes,
+    //   within the sender's own timeout.
+    // - Terminal cancellation of the awaiting coroutine (delivery_service's
+    //   stop past its stop_timeout) must make it complete promptly, by
+    //   throwing operation_aborted or returning a failure.
+    // - Called concurrently by up to `concurrency` workers of its channel, on
+    //   one executor (a strand): implementations guard their shared state
+    //   (connection pools) for that.
+    // - `m` is owned by the caller and outlives the returned awaitable.
+    // - `detail` never holds the text, subject or html (they carry codes).
+    virtual boost::asio::awaitable<send_result> send(const outbox_message& m) = 0;
+};
+
+}  // namespace sesame::workers
