@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "app/commands.hpp"
+#include "app/delivery_wiring.hpp"
 #include "app/demo.hpp"
 #include "app/wiring.hpp"
 #include "core/log.hpp"
@@ -21,6 +22,7 @@
 #include "store/repository.hpp"
 #include "workers/argon2_hasher.hpp"
 #include "workers/crypto_openssl.hpp"
+#include "workers/delivery.hpp"
 #include "workers/hash_pool.hpp"
 
 namespace sesame::app {
@@ -33,13 +35,6 @@ log::level parse_level(const std::string& s) {
     if (s == "error") return log::level::error;
     return log::level::info;
 }
-
-// Until the delivery workers run, committed messages simply wait in the
-// durable outbox.
-class outbox_holder final : public outbox_notifier {
-public:
-    void notify(const std::vector<std::string>&) override {}
-};
 
 }  // namespace
 
@@ -61,25 +56,34 @@ int run_serve(const command_line& cl) {
     }
 
     system_clock clock;
+    net::io_runtime runtime(cfg.http.threads);
+    boost::asio::thread_pool blocking(cfg.store.threads);
+    metrics_registry registry;
+    store::repository repo(*db);
+
+    // Delivery: SMS and e-mail workers draining the durable outbox.
+    std::unique_ptr<message_senders> senders;
+    try {
+        senders = make_senders(cfg, runtime.at(0).get_executor(), clock);
+    } catch (const std::exception& e) {
+        return fail(exit_failure, e.what());
+    }
+    workers::delivery_service delivery(runtime.at(0), blocking, repo, *senders->sms, *senders->email, clock, registry,
+                                       make_delivery_options(cfg));
+
     workers::crypto_openssl crypto;
     workers::argon2_hasher hasher(crypto, cfg.password.argon2_memory_kib, cfg.password.argon2_iterations);
     workers::hash_pool hashing(cfg.workers.hash_threads, cfg.workers.hash_queue);
-    store::repository repo(*db);
-    outbox_holder notifier;
-    account_service accounts(account_ports{repo, repo, repo, repo, repo, notifier}, crypto, hasher,
-                             make_account_policy(cfg));
+    const account_ports ports{repo, repo, repo, repo, repo, delivery};
+    account_service accounts(ports, crypto, hasher, make_account_policy(cfg));
     accounts.set_dummy_hash(hasher.make_dummy_hash());
-    recovery_service recovery(account_ports{repo, repo, repo, repo, repo, notifier}, repo, accounts, crypto, hasher,
-                              make_recovery_policy(cfg), db->server_secret());
+    recovery_service recovery(ports, repo, accounts, crypto, hasher, make_recovery_policy(cfg), db->server_secret());
     if (cfg.demo.seed) {
         if (seed_demo_accounts(repo, repo, crypto, hasher, clock.now())) log::info("demo_accounts_created");
         std::fputs(demo_banner(), stdout);
         std::fflush(stdout);
     }
 
-    net::io_runtime runtime(cfg.http.threads);
-    boost::asio::thread_pool blocking(cfg.store.threads);
-    metrics_registry registry;
     registry.add_callback("sesame_hash_queue_waiting", "Logins and password changes waiting for the Argon2 pool.",
                           [&] { return double(hashing.waiting()); });
     registry.add_callback("sesame_hash_rejected_total", "Jobs refused because the Argon2 queue was full (503).",
@@ -87,16 +91,18 @@ int run_serve(const command_line& cl) {
     registry.add_callback("sesame_hash_completed_total", "Argon2 pool jobs completed.",
                           [&] { return double(hashing.completed()); });
     bool running = true;
+    bool delivering = false;
 
     net::router routes;
     net::system_probes probes;
     probes.registry = &registry;
-    probes.ready = [&] { return running && db != nullptr && !hashing.stopped(); };
+    probes.ready = [&] { return running && delivering && db != nullptr && !hashing.stopped(); };
     net::add_system_routes(routes, probes);
     net::api_context api{accounts, blocking, hashing, clock, cfg.http.secure_cookies};
     net::add_account_routes(routes, api);
     net::recovery_context recovery_api{api, recovery};
     net::add_recovery_routes(routes, recovery_api);
+    add_delivery_routes(routes, api, repo, cfg);
 
     std::vector<std::string> route_names;
     for (const auto& r : routes.routes()) route_names.push_back(r.pattern);
@@ -113,6 +119,9 @@ int run_serve(const command_line& cl) {
                                 [&](const std::string& dir) { db->checkpoint(dir); });
     control.start();
 
+    // Shutdown order: stop accepting and finish requests in flight; then
+    // let the workers finish their sends (what is left stays pending in the
+    // durable outbox); then let the threads end.
     boost::asio::signal_set signals(runtime.at(0), SIGINT, SIGTERM);
     std::function<void(const boost::system::error_code&, int)> on_signal =
         [&](const boost::system::error_code& ec, int sig) {
@@ -127,18 +136,24 @@ int run_serve(const command_line& cl) {
             signals.async_wait(on_signal);
             server.shutdown([&] {
                 control.stop();
-                boost::system::error_code ignored;
-                signals.cancel(ignored);
-                runtime.release();
+                delivery.stop([&] {
+                    boost::system::error_code ignored;
+                    signals.cancel(ignored);
+                    runtime.release();
+                });
             });
         };
     signals.async_wait(on_signal);
 
+    delivery.start();
+    delivering = true;
     server.start();
     log::info("listening", {{"address", server.local_endpoint()},
                             {"tls", cfg.http.tls_cert.has_value()},
                             {"store", cfg.store.path},
-                            {"threads", cfg.http.threads}});
+                            {"threads", cfg.http.threads},
+                            {"sms", senders->sms_kind},
+                            {"email", senders->email_kind}});
     runtime.run();
     hashing.stop();
     blocking.join();

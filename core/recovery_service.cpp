@@ -130,10 +130,16 @@ result<flow_started> recovery_service::request_password_reset(std::string_view i
         return rate_limited(d.retry_after);
     const std::string id = normalize_login(identifier);
     if (id.empty() || id.size() > max_identifier_bytes) return invalid_field("identifier", "Indiquez votre identifiant.");
-    if (auto d = ports_.limits.take("recovery_id:" + id, policy_.recovery_per_identifier, now); !d.allowed)
+    // The identifier's window and cooldown count only requests they let
+    // through, so a client retrying during the cooldown does not use up
+    // the hour's budget.
+    const std::string id_key = "recovery_id:" + id, cooldown_key = "recovery_cooldown:" + id;
+    const rate_limit cooldown{1, policy_.resend_cooldown};
+    if (auto d = ports_.limits.check(cooldown_key, cooldown, now); !d.allowed) return rate_limited(d.retry_after);
+    if (auto d = ports_.limits.check(id_key, policy_.recovery_per_identifier, now); !d.allowed)
         return rate_limited(d.retry_after);
-    if (auto d = ports_.limits.take("recovery_cooldown:" + id, {1, policy_.resend_cooldown}, now); !d.allowed)
-        return rate_limited(d.retry_after);
+    ports_.limits.add(cooldown_key, cooldown, now);
+    ports_.limits.add(id_key, policy_.recovery_per_identifier, now);
 
     recovery_flow f = new_flow(flow_kind::password_reset, client, now);
     f.ch = prof == profile::parent ? channel::sms : channel::email;
