@@ -24,4 +24,12 @@ std::optional<message_status> parse_message_status(std::string_view s) {
     return std::nullopt;
 }
 
+outbox_message retained_form(outbox_message m) {
+    if (m.status != message_status::pending) {
+        m.text.clear();
+        m.html.clear();
+    }
+    return m;
+}
+
 }  // namespace sesame

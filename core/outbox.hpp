@@ -47,4 +47,11 @@ struct outbox_message {
     std::vector<delivery_attempt> history;
 };
 
+// What may be kept of a message: while pending, all of it (it must survive
+// a crash to be sent); once settled (sent, refused, expired...), its text
+// and html are dropped, since they carry codes and links that must live
+// nowhere but in the HMACs. The subject, destination, reference, status and
+// attempts stay for the staff diagnostics.
+outbox_message retained_form(outbox_message m);
+
 }  // namespace sesame

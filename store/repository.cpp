@@ -226,7 +226,7 @@ void repository::apply(const changes& c) {
     for (const auto& [identifier, entry] : c.journal)
         b.put(family::journal, keys::journal(identifier, entry.at, next_journal_sequence()),
               encode_journal_entry(entry), entry.at + journal_retention);
-    for (const auto& m : c.outbox) b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(m));
+    for (const auto& m : c.outbox) b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(retained_form(m)));
     for (const auto& f : c.flows_put) {
         const timestamp keep = f.keep_until();
         b.put(family::flows, keys::flow(f.id), encode_flow(f), keep);
@@ -297,7 +297,7 @@ std::optional<outbox_message> repository::find_message(std::string_view id) {
 
 void repository::put_message(const outbox_message& m, durability d) {
     write_batch b;
-    b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(m));
+    b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(retained_form(m)));
     db_.write(b, d);
 }
 

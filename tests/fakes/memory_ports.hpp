@@ -245,7 +245,7 @@ public:
             e.cursor.clear();
             journal_[identifier].emplace(journal_key{to_millis(e.at), next_sequence_++}, std::move(e));
         }
-        for (const auto& m : c.outbox) outbox_.insert_or_assign(m.id, m);
+        for (const auto& m : c.outbox) outbox_.insert_or_assign(m.id, retained_form(m));
         for (const auto& f : c.flows_put) {
             flows_.insert_or_assign(f.id, f);
             flow_references_.insert_or_assign(f.reference, f.id);
@@ -274,7 +274,7 @@ public:
     void update_message(const outbox_message& m, bool /*durable*/) override { put_message(m); }
     void put_message(const outbox_message& m) {
         std::lock_guard lock(mutex_);
-        outbox_.insert_or_assign(m.id, m);
+        outbox_.insert_or_assign(m.id, retained_form(m));
     }
     std::size_t count_accounts() {
         std::lock_guard lock(mutex_);

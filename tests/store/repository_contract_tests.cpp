@@ -461,6 +461,27 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(outbox_put_find_pending, F, fixtures) {
     BOOST_TEST((r.find_message("aa")->status == message_status::delivered));
 }
 
+// Codes live nowhere but in HMACs: once settled, a message keeps no text.
+BOOST_AUTO_TEST_CASE_TEMPLATE(settled_messages_keep_no_text, F, fixtures) {
+    F f;
+    auto& r = f.repo();
+    r.put_message(make_message("aa", message_status::pending, t0));
+    BOOST_TEST(r.find_message("aa")->html == "<p>Code : 123456</p>");
+    auto m = *r.find_message("aa");
+    m.status = message_status::sent;
+    r.put_message(m);
+    const auto kept = r.find_message("aa");
+    BOOST_REQUIRE(kept.has_value());
+    BOOST_TEST(kept->text.empty());
+    BOOST_TEST(kept->html.empty());
+    BOOST_TEST(kept->reference == "R-7K3F-92QX");
+    BOOST_TEST(kept->history.size() == 2u);
+    changes c;
+    c.outbox.push_back(make_message("bb", message_status::refused, t0));
+    r.apply(c);
+    BOOST_TEST(r.find_message("bb")->html.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // What only one side of the contract can show.
