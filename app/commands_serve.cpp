@@ -102,7 +102,7 @@ int run_serve(const command_line& cl) {
     net::add_account_routes(routes, api);
     net::recovery_context recovery_api{api, recovery};
     net::add_recovery_routes(routes, recovery_api);
-    add_delivery_routes(routes, api, repo, cfg);
+    const auto hooks = add_delivery_routes(routes, api, repo, cfg);
 
     std::vector<std::string> route_names;
     for (const auto& r : routes.routes()) route_names.push_back(r.pattern);

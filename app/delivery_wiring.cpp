@@ -1,6 +1,8 @@
 #include "app/delivery_wiring.hpp"
 
+#include "net/hook_routes.hpp"
 #include "workers/file_sender.hpp"
+#include "workers/sms_sender.hpp"
 
 namespace sesame::app {
 
@@ -32,9 +34,28 @@ std::unique_ptr<message_senders> make_senders(const config::settings& cfg, boost
         }
         return std::make_unique<shared_sender>(file);
     };
-    (void)ex;
-    out->sms = file_sender();
-    out->sms_kind = "file";
+    if (cfg.sms.url) {
+        workers::sms_options so;
+        so.url = *cfg.sms.url;
+        so.format = cfg.sms.format;
+        so.timeout = cfg.sms.timeout;
+        so.max_connections = cfg.sms.concurrency;
+        if (cfg.sms.callback_secret) {
+            std::string base = cfg.http.public_url;
+            while (!base.empty() && base.back() == '/') base.pop_back();
+            so.callback_url = base + "/api/v1/hooks/sms-status?secret=" +
+                              workers::sms_sender::percent_encode(*cfg.sms.callback_secret);
+        }
+        try {
+            out->sms = std::make_unique<workers::sms_sender>(ex, so);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string("sms.url : ") + e.what());
+        }
+        out->sms_kind = cfg.sms.format;
+    } else {
+        out->sms = file_sender();
+        out->sms_kind = "file";
+    }
     out->email = file_sender();
     out->email_kind = "file";
     return out;
@@ -51,6 +72,11 @@ workers::delivery_options make_delivery_options(const config::settings& cfg) {
     return o;
 }
 
-void add_delivery_routes(net::router&, net::api_context&, outbox_repository&, const config::settings&) {}
+std::unique_ptr<net::hook_context> add_delivery_routes(net::router& routes, net::api_context& api,
+                                                       outbox_repository& outbox, const config::settings& cfg) {
+    auto hooks = std::make_unique<net::hook_context>(net::hook_context{api, outbox, cfg.sms.callback_secret});
+    net::add_hook_routes(routes, *hooks);
+    return hooks;
+}
 
 }  // namespace sesame::app

@@ -11,6 +11,7 @@
 #include "core/ports.hpp"
 #include "core/time.hpp"
 #include "net/api_support.hpp"
+#include "net/hook_routes.hpp"
 #include "net/router.hpp"
 #include "workers/delivery.hpp"
 #include "workers/sender.hpp"
@@ -32,8 +33,9 @@ std::unique_ptr<message_senders> make_senders(const config::settings& cfg, boost
 
 workers::delivery_options make_delivery_options(const config::settings& cfg);
 
-// The delivery-report hook (GET/POST /api/v1/hooks/sms-status).
-void add_delivery_routes(net::router& routes, net::api_context& api, outbox_repository& outbox,
-                         const config::settings& cfg);
+// The delivery-report hook (GET/POST /api/v1/hooks/sms-status). The
+// returned context must outlive the routes.
+std::unique_ptr<net::hook_context> add_delivery_routes(net::router& routes, net::api_context& api,
+                                                       outbox_repository& outbox, const config::settings& cfg);
 
 }  // namespace sesame::app

@@ -1,5 +1,7 @@
 #include "core/outbox.hpp"
 
+#include <algorithm>
+
 namespace sesame {
 
 const char* to_string(channel c) { return c == channel::sms ? "sms" : "email"; }
@@ -22,6 +24,18 @@ std::optional<message_status> parse_message_status(std::string_view s) {
                     message_status::expired, message_status::abandoned, message_status::refused})
         if (s == to_string(st)) return st;
     return std::nullopt;
+}
+
+void keep_reports(outbox_message& ours, const outbox_message& stored) {
+    for (const auto& h : stored.history) {
+        if (h.result.rfind("report:", 0) != 0) continue;
+        const bool known = std::any_of(ours.history.begin(), ours.history.end(), [&](const delivery_attempt& a) {
+            return a.result == h.result && a.detail == h.detail && a.at == h.at;
+        });
+        if (!known) ours.history.push_back(h);
+    }
+    if (stored.status == message_status::delivered || stored.status == message_status::failed)
+        ours.status = stored.status;
 }
 
 outbox_message retained_form(outbox_message m) {

@@ -54,4 +54,10 @@ struct outbox_message {
 // attempts stay for the staff diagnostics.
 outbox_message retained_form(outbox_message m);
 
+// A worker's view of a message it just sent (`ours`) meets what is stored
+// now: a delivery report may have landed meanwhile. Keeps the report's
+// status (delivered/failed) and its "report:" lines, so the worker's write
+// never undoes them.
+void keep_reports(outbox_message& ours, const outbox_message& stored);
+
 }  // namespace sesame

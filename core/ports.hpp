@@ -115,6 +115,9 @@ public:
     virtual std::optional<outbox_message> find_message(std::string_view id) = 0;
     // Stores the message's new status and attempts; synced when `durable`.
     virtual void update_message(const outbox_message& m, bool durable) = 0;
+    // Serialises read-modify-write sequences on one message (the worker
+    // recording its send, a gateway's delivery report arriving meanwhile).
+    virtual std::unique_lock<std::mutex> lock_message(std::string_view id) = 0;
 };
 
 // Told the ids of messages just committed to the outbox, so workers can

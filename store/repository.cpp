@@ -275,6 +275,8 @@ std::vector<recovery_flow> repository::flows_of(std::string_view identifier, std
 
 std::unique_lock<std::mutex> repository::lock_flow(std::string_view id) { return db_.lock_key(family::flows, id); }
 
+std::unique_lock<std::mutex> repository::lock_message(std::string_view id) { return db_.lock_key(family::outbox, id); }
+
 std::vector<outbox_message> repository::pending_outbox(timestamp now) {
     std::vector<outbox_message> out;
     db_.scan_prefix(family::outbox, {}, now, [&](std::string_view, std::string_view value) {

@@ -103,6 +103,7 @@ public:
     void update_message(const outbox_message& m, bool durable) override {
         put_message(m, durable ? durability::synced : durability::buffered);
     }
+    std::unique_lock<std::mutex> lock_message(std::string_view id) override;
 
     // RocksDB's estimate (metrics): may count deleted records until compaction.
     std::size_t count_accounts();

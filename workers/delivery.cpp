@@ -316,7 +316,14 @@ struct delivery_service::impl {
         bool ok = false;
         try {
             const bool durable = m.status != message_status::pending;
-            auto task = [this, &m, durable] { outbox.update_message(m, durable); };
+            auto task = [this, &m, durable] {
+                // A delivery report may have landed while we were sending:
+                // merge it rather than overwrite it, under the message's lock.
+                auto guard = outbox.lock_message(m.id);
+                outbox_message merged = m;
+                if (auto stored = outbox.find_message(m.id)) keep_reports(merged, *stored);
+                outbox.update_message(merged, durable);
+            };
             co_await offload(pool, std::move(task));
             ok = true;
         } catch (const std::exception& e) {

@@ -272,6 +272,16 @@ public:
         return it->second;
     }
     void update_message(const outbox_message& m, bool /*durable*/) override { put_message(m); }
+    std::unique_lock<std::mutex> lock_message(std::string_view id) override {
+        std::mutex* mu;
+        {
+            std::lock_guard lock(mutex_);
+            auto& slot = message_locks_[std::string(id)];
+            if (!slot) slot = std::make_unique<std::mutex>();
+            mu = slot.get();
+        }
+        return std::unique_lock<std::mutex>(*mu);
+    }
     void put_message(const outbox_message& m) {
         std::lock_guard lock(mutex_);
         outbox_.insert_or_assign(m.id, retained_form(m));
@@ -380,6 +390,7 @@ private:
     std::map<std::string, recovery_flow, std::less<>> flows_;
     std::map<std::string, std::string, std::less<>> flow_references_;
     std::map<std::string, std::unique_ptr<std::mutex>, std::less<>> flow_locks_;
+    std::map<std::string, std::unique_ptr<std::mutex>, std::less<>> message_locks_;
     mutable std::mutex mutex_;
     std::map<std::string, account, std::less<>> accounts_;
     std::map<contact_key, std::string> external_ids_;

@@ -111,6 +111,7 @@ public:
     explicit flaky_outbox(sesame::testing::memory_ports& s) : store(s) {}
     std::vector<outbox_message> pending_outbox(timestamp now) override { return store.pending_outbox(now); }
     std::optional<outbox_message> find_message(std::string_view id) override { return store.find_message(id); }
+    std::unique_lock<std::mutex> lock_message(std::string_view id) override { return store.lock_message(id); }
     void update_message(const outbox_message& m, bool durable) override {
         if (fail_updates.load() > 0) {
             --fail_updates;
