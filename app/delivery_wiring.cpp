@@ -1,7 +1,9 @@
 #include "app/delivery_wiring.hpp"
 
 #include "net/hook_routes.hpp"
+#include "workers/dkim.hpp"
 #include "workers/file_sender.hpp"
+#include "workers/smtp_sender.hpp"
 #include "workers/sms_sender.hpp"
 
 namespace sesame::app {
@@ -56,8 +58,31 @@ std::unique_ptr<message_senders> make_senders(const config::settings& cfg, boost
         out->sms = file_sender();
         out->sms_kind = "file";
     }
-    out->email = file_sender();
-    out->email_kind = "file";
+    if (cfg.smtp.url) {
+        workers::smtp_options so;
+        so.url = *cfg.smtp.url;
+        so.from = cfg.smtp.from;
+        so.verify_tls = cfg.smtp.verify_tls;
+        so.max_connections = cfg.smtp.concurrency;
+        so.timeout = cfg.smtp.timeout;
+        if (cfg.dkim.domain && cfg.dkim.selector && cfg.dkim.key_file) {
+            try {
+                so.dkim = workers::dkim_options{*cfg.dkim.domain, *cfg.dkim.selector,
+                                                workers::dkim::read_key_file(*cfg.dkim.key_file)};
+            } catch (const std::exception& e) {
+                throw std::runtime_error("dkim.key_file : " + std::string(e.what()));
+            }
+        }
+        try {
+            out->email = std::make_unique<workers::smtp_sender>(ex, std::move(so));
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string("smtp.url : ") + e.what());
+        }
+        out->email_kind = "smtp";
+    } else {
+        out->email = file_sender();
+        out->email_kind = "file";
+    }
     return out;
 }
 

@@ -1,0 +1,132 @@
+// The SMTP client: the e-mail `sender` (RFC 5321: EHLO/HELO, STARTTLS or
+// implicit TLS, AUTH PLAIN/LOGIN, PIPELINING, reused connections) with
+// optional DKIM signing. Depends on workers/{sender,mime,dkim}, Asio/Beast
+// with OpenSSL (in the .cpp); the protocol parsing below is sans-I/O.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.hpp"
+#include "workers/dkim.hpp"
+#include "workers/sender.hpp"
+
+namespace sesame::workers {
+
+struct smtp_options {
+    std::string url;                     // smtp://host[:25], smtp+starttls://host[:587], smtps://host[:465],
+                                         // optional user:password@ (percent-encoded)
+    std::string from = "Sésame <no-reply@localhost>";
+    bool verify_tls = true;              // certificate chain and host name
+    std::optional<std::string> ca_file;  // trust this PEM (CA or self-signed) instead of the system store
+    std::uint32_t max_connections = 4;   // pooled sessions; more concurrent sends wait (bounded by timeout)
+    duration timeout = std::chrono::seconds(30);   // each network step: resolve, connect, handshake, read, write
+    duration max_idle = std::chrono::seconds(60);  // a pooled session idle longer is closed, not reused
+    std::string helo_name;               // EHLO argument; empty: the From domain
+    std::optional<dkim_options> dkim;    // sign when set
+};
+
+namespace smtp {
+
+enum class security { plain, starttls, implicit_tls };
+
+struct endpoint {
+    security sec = security::plain;
+    std::string host;  // without IPv6 brackets
+    std::uint16_t port = 25;
+    std::optional<std::string> user;  // percent-decoded
+    std::optional<std::string> password;
+};
+
+// smtp:// (port 25), smtp+starttls:// (587), smtps:// (465); nullopt for
+// another scheme, a missing host, a bad port or bad percent-encoding.
+std::optional<endpoint> parse_url(std::string_view url);
+
+// One server reply: its code and its lines' texts (after "250-" / "250 ").
+struct reply {
+    int code = 0;
+    std::vector<std::string> lines;
+    // "250 2.0.0 Ok: queued as ABC123" (lines joined with " / ", at most 300 bytes).
+    std::string summary() const;
+};
+
+// Accumulates reply lines (without CRLF). feed() answers done on the last
+// line ("250 ..." or "250"), more on "250-...", bad on anything else
+// (not three digits, a code changing between lines).
+class reply_parser {
+public:
+    enum status { more, done, bad };
+    status feed(std::string_view line);
+    reply take();  // the finished reply; resets the parser
+
+private:
+    reply r_;
+};
+
+struct capabilities {
+    bool starttls = false;
+    bool pipelining = false;
+    bool eightbitmime = false;
+    bool smtputf8 = false;
+    bool auth_plain = false;
+    bool auth_login = false;
+    std::optional<std::uint64_t> size;  // SIZE limit when announced non-zero
+};
+
+// The keywords of an EHLO reply (lines after the first); "AUTH=LOGIN" too.
+capabilities parse_ehlo(const reply& r);
+
+}  // namespace smtp
+
+// Threads: send() and close() must all be called from coroutines running on
+// ONE strand (or a single-threaded io_context): the pool is unguarded state
+// touched only between suspension points. The delivery_service calls send()
+// from its worker coroutines on its own strand, which satisfies this.
+// Sockets and timers use `ex`.
+class smtp_sender final : public sender {
+public:
+    // Checks the URL and From, parses the DKIM key: throws
+    // std::invalid_argument on a bad one, so a bad config fails at start-up.
+    // Opens no connection until the first send().
+    smtp_sender(boost::asio::any_io_executor ex, smtp_options opts);
+    ~smtp_sender() override;  // closes pooled sockets (no QUIT: call close() first for that)
+    smtp_sender(const smtp_sender&) = delete;
+    smtp_sender& operator=(const smtp_sender&) = delete;
+
+    // Sends `m` (channel email) on a pooled session, or a new one (greeting,
+    // EHLO, STARTTLS, AUTH). Completes with accepted and the final reply
+    // ("250 2.0.0 Ok: queued as ..."); temporary_failure on 4xx, on any
+    // network, TLS or timeout error, on a session-level refusal (greeting,
+    // EHLO, AUTH, 530 to MAIL) and when no pooled connection frees up within
+    // `timeout`;
+    // permanent_failure on 5xx to MAIL, RCPT or DATA, an unusable address,
+    // a message over the server's SIZE, or a missing required capability
+    // (STARTTLS non proposé, AUTH non proposé, SMTPUTF8). A stale pooled
+    // session (closed by the server while idle) is replaced once,
+    // transparently. Each step has opts.timeout. Cancellation: a terminal or
+    // partial cancellation of the awaiting coroutine aborts the step in
+    // progress at once, discards the session and throws
+    // boost::system::system_error(operation_aborted) (a result already
+    // received is still returned).
+    boost::asio::awaitable<send_result> send(const outbox_message& m) override;
+
+    // QUITs and closes every idle pooled session (each step bounded by
+    // opts.timeout). Completes when all are closed; never throws.
+    boost::asio::awaitable<void> close();
+
+    // Observability for tests: sessions opened since construction, idle now.
+    std::uint64_t sessions_opened() const;
+    std::size_t idle_sessions() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sesame::workers
