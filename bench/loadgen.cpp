@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -67,6 +68,8 @@ struct options {
     std::optional<std::uint64_t> requests;
     steady::duration warmup = 1s;
     steady::duration timeout = 5s;
+    steady::duration retry_after_cap = steady::duration::zero();  // 0: Retry-After ignored
+    double rate = 0;  // requests per second over all connections; 0: as fast as answered
     std::string mix_file;
     std::string path;
     std::string method = "GET";
@@ -79,11 +82,16 @@ constexpr std::string_view usage_text =
     "usage: loadgen --target HOST:PORT [--connections 64] [--threads 2]\n"
     "               [--duration 10s | --requests N] [--warmup 1s] [--timeout 5s]\n"
     "               [--mix FILE | --path /healthz [--method GET] [--body JSON]]\n"
-    "               [--json OUT.json] [--label NAME]\n"
+    "               [--json OUT.json] [--label NAME] [--honor-retry-after MAX] [--rate R]\n"
     "  HOST must be a loopback address (127.x.x.x, ::1 or localhost).\n"
     "  Durations: 10s, 500ms, 2m, or a number of seconds. Default: --duration 10s, --path /healthz.\n"
     "  Mix file: one 'WEIGHT METHOD PATH [JSON-BODY]' per line, '#' comments;\n"
     "  {seq} (global counter) and {rand} (8 random digits) are replaced in PATH and BODY.\n"
+    "  --honor-retry-after MAX: after a response with 'Retry-After: N' (seconds), that connection\n"
+    "  waits min(N, MAX) plus up to 50% random jitter before its next request, as clients that\n"
+    "  back off would (default 0: no wait).\n"
+    "  --rate R: at most R requests/s in all, each connection sending one every connections/R s\n"
+    "  (a light probe; latency is still from send to response). Default: no pacing.\n"
     "  Exit: 0 when responses were received, 1 when none were, 2 on bad usage.\n";
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -169,6 +177,11 @@ options parse_options(int argc, char** argv) {
             o.timeout = duration_of(value);
             if (o.timeout <= steady::duration::zero()) usage_error("--timeout must be positive");
         }
+        else if (arg == "--honor-retry-after") o.retry_after_cap = duration_of(value);
+        else if (arg == "--rate") {
+            const auto r = parse_int<std::uint64_t>(arg, value, 0, 10'000'000);
+            o.rate = double(r);
+        }
         else if (arg == "--mix") o.mix_file = std::string(value);
         else if (arg == "--path") o.path = std::string(value);
         else if (arg == "--method") o.method = std::string(value);
@@ -217,6 +230,8 @@ struct run_plan {
     bool by_count = false;
     std::uint64_t request_budget = 0;
     steady::duration timeout;
+    steady::duration retry_after_cap;
+    steady::duration pace_interval{};  // per connection; zero: no pacing
     tcp::endpoint endpoint;
     std::atomic<std::uint64_t> tickets{0};  // count mode: attempts taken after warmup
     std::atomic<std::uint64_t> seq{0};      // {seq}
@@ -224,6 +239,7 @@ struct run_plan {
 
 struct thread_stats {
     latency_histogram latency;
+    std::map<unsigned, latency_histogram> latency_by_status;  // the same samples, split by status
     std::array<std::uint64_t, 1000> status{};
     std::uint64_t responses = 0;
     std::uint64_t connect_errors = 0;
@@ -234,6 +250,7 @@ struct thread_stats {
 
     void merge(const thread_stats& o) {
         latency.merge(o.latency);
+        for (const auto& [code, h] : o.latency_by_status) latency_by_status[code].merge(h);
         for (std::size_t i = 0; i < status.size(); ++i) status[i] += o.status[i];
         responses += o.responses;
         connect_errors += o.connect_errors;
@@ -259,6 +276,18 @@ struct worker {
 
 enum class failure { connect, io, timeout };
 
+// How long a client that honours Retry-After (delta-seconds form only) would
+// wait after this response, capped; zero without the header.
+steady::duration retry_after_pause(const http::response<http::string_body>& res, steady::duration cap) {
+    const auto it = res.find(http::field::retry_after);
+    if (it == res.end()) return steady::duration::zero();
+    const auto v = it->value();
+    unsigned seconds = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+    if (v.empty() || ec != std::errc{} || end != v.data() + v.size()) return steady::duration::zero();
+    return std::min<steady::duration>(std::chrono::seconds(seconds), cap);
+}
+
 // Runs one connection until the run ends. Completes when the duration has
 // passed (cancelled by stop_at) or the request budget is spent; each step is
 // bounded by plan.timeout. Owns nothing: the stream and worker outlive it.
@@ -267,6 +296,11 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream) {
     std::string scratch;
     bool connected = false;
     auto next_seq = [&plan] { return plan.seq.fetch_add(1, std::memory_order_relaxed); };
+    // --rate: this connection's next send time, first one at a random offset
+    // so that connections do not send in lockstep.
+    const auto interval = plan.pace_interval;
+    steady::time_point next_send = steady::now();
+    if (interval > steady::duration::zero()) next_send += steady::duration(w.rng.below(std::uint64_t(interval.count())));
     auto in_window = [&plan](steady::time_point t) { return t >= plan.measure_start && t <= plan.end; };
 
     auto close = [&] {
@@ -314,6 +348,17 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream) {
             connected = true;
         }
 
+        if (interval > steady::duration::zero()) {
+            const auto now = steady::now();
+            if (next_send > now) {
+                timer_type pace(stream.get_executor());
+                pace.expires_at(plan.by_count ? next_send : std::min(next_send, plan.end));
+                co_await pace.async_wait(use_tuple);
+                if (w.stopping || (!plan.by_count && steady::now() >= plan.end)) break;
+            }
+            next_send = std::max(next_send + interval, steady::now() - interval);  // no catch-up burst
+        }
+
         const request_kind& kind = w.mix.pick(w.rng);
         const std::string_view wire = w.mix.wire(kind, scratch, next_seq, w.rng);
 
@@ -343,14 +388,26 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream) {
         const bool measured = plan.by_count ? counted : (t0 >= plan.measure_start && t1 <= plan.end);
         if (measured) {
             auto& s = w.stats;
-            s.latency.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
-            ++s.status[std::min<unsigned>(parser.get().result_int(), 999)];
+            const auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+            const unsigned code = std::min<unsigned>(parser.get().result_int(), 999);
+            s.latency.record(ns);
+            s.latency_by_status[code].record(ns);
+            ++s.status[code];
             ++s.responses;
             s.last_done = std::max(s.last_done, t1);
         }
         if (!parser.keep_alive()) {
             if (measured) ++w.stats.reconnects;
             close();
+        }
+        if (plan.retry_after_cap > steady::duration::zero()) {
+            if (const auto pause = retry_after_pause(parser.get(), plan.retry_after_cap); pause > steady::duration::zero()) {
+                // Plus up to 50% jitter: refused clients do not retry in lockstep.
+                const auto until = steady::now() + pause + steady::duration(w.rng.below(std::uint64_t(pause.count()) / 2 + 1));
+                timer_type timer(stream.get_executor());
+                timer.expires_at(plan.by_count ? until : std::min(until, plan.end));  // never past the run
+                co_await timer.async_wait(use_tuple);
+            }
         }
     }
     if (connected) close();
@@ -417,6 +474,11 @@ void print_table(const options& o, const summary& s) {
     std::printf("  %-10s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f\n", "latency ms",
                 ms(h.quantile(0.50)), ms(h.quantile(0.90)), ms(h.quantile(0.99)), ms(h.quantile(0.999)),
                 ms(h.max()), h.mean() / 1e6);
+    if (t.latency_by_status.size() > 1)
+        for (const auto& [code, hs] : t.latency_by_status)
+            std::printf("  %-10s p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (%llu responses)\n",
+                        ("  " + std::to_string(code)).c_str(), ms(hs.quantile(0.50)), ms(hs.quantile(0.90)),
+                        ms(hs.quantile(0.99)), ms(hs.quantile(0.999)), ms(hs.max()), (unsigned long long)hs.count());
     std::printf("  %-10s %s\n", "status", status_line(t).c_str());
     std::printf("  %-10s %llu   (connect %llu, read/write %llu, timeout %llu); server-requested reconnects %llu\n",
                 "errors", (unsigned long long)t.errors(), (unsigned long long)t.connect_errors,
@@ -440,9 +502,14 @@ std::string fixed3(double v) {
     return text;
 }
 
+std::string latency_json(const latency_histogram& h) {
+    return "{\"p50\": " + fixed3(ms(h.quantile(0.50))) + ", \"p90\": " + fixed3(ms(h.quantile(0.90))) +
+           ", \"p99\": " + fixed3(ms(h.quantile(0.99))) + ", \"p999\": " + fixed3(ms(h.quantile(0.999))) +
+           ", \"max\": " + fixed3(ms(h.max())) + ", \"mean\": " + fixed3(h.mean() / 1e6) + "}";
+}
+
 std::string to_json(const options& o, const summary& s) {
     const auto& t = s.total;
-    const auto& h = t.latency;
     auto n = [](std::uint64_t v) { return std::to_string(v); };
     std::string out = "{\"label\": ";
     append_json_string(out, o.label);
@@ -452,9 +519,13 @@ std::string to_json(const options& o, const summary& s) {
     out += ", \"duration_s\": " + fixed3(s.seconds);
     out += ", \"warmup_s\": " + fixed3(std::chrono::duration<double>(o.warmup).count());
     out += ", \"requests\": " + n(t.responses) + ", \"rps\": " + fixed3(s.rps);
-    out += ", \"latency_ms\": {\"p50\": " + fixed3(ms(h.quantile(0.50))) + ", \"p90\": " + fixed3(ms(h.quantile(0.90))) +
-           ", \"p99\": " + fixed3(ms(h.quantile(0.99))) + ", \"p999\": " + fixed3(ms(h.quantile(0.999))) +
-           ", \"max\": " + fixed3(ms(h.max())) + ", \"mean\": " + fixed3(h.mean() / 1e6) + "}";
+    out += ", \"latency_ms\": " + latency_json(t.latency);
+    out += ", \"latency_ms_by_status\": {";
+    for (const auto& [code, h] : t.latency_by_status) {
+        out += code == t.latency_by_status.begin()->first ? "\"" : ", \"";
+        out += std::to_string(code) + "\": " + latency_json(h);
+    }
+    out += "}";
     out += ", \"status\": {";
     bool first = true;
     for (std::size_t code = 0; code < t.status.size(); ++code) {
@@ -466,7 +537,10 @@ std::string to_json(const options& o, const summary& s) {
     out += "}, \"errors\": " + n(t.errors());
     out += ", \"error_kinds\": {\"connect\": " + n(t.connect_errors) + ", \"read_write\": " + n(t.io_errors) +
            ", \"timeout\": " + n(t.timeouts) + "}";
-    out += ", \"reconnects\": " + n(t.reconnects) + ", \"mix\": ";
+    out += ", \"reconnects\": " + n(t.reconnects);
+    out += ", \"honor_retry_after_s\": " + fixed3(std::chrono::duration<double>(o.retry_after_cap).count());
+    out += ", \"rate\": " + fixed3(o.rate);
+    out += ", \"mix\": ";
     append_json_string(out, o.mix_file.empty() ? o.method + " " + o.path : o.mix_file);
     out += "}";
     return out;
@@ -479,6 +553,9 @@ int run(const options& o) {
     plan.by_count = o.requests.has_value();
     plan.request_budget = o.requests.value_or(0);
     plan.timeout = o.timeout;
+    plan.retry_after_cap = o.retry_after_cap;
+    if (o.rate > 0)
+        plan.pace_interval = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.connections / o.rate));
     plan.endpoint = o.endpoint;
 
     std::random_device seed_source;
