@@ -157,7 +157,8 @@ int run_serve(const command_line& cl) {
     runtime.run();
     hashing.stop();
     blocking.join();
-    db.reset();
+    // The store closes when this scope ends, after everything that uses it
+    // (the repository flushes its windows first).
     log::info("stopped");
     log::flush();
     return exit_ok;

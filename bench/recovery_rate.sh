@@ -9,7 +9,8 @@
 # writes bench/results/recovery.json.
 #
 # Usage: bench/recovery_rate.sh [BUILD_DIR=build]
-# Environment: N=20000 CONNECTIONS=64 DURATION=10s WARMUP=2s STORE_THREADS=16
+# Environment: N=20000 CONNECTIONS=64 DURATION=10s WARMUP=2s STORE_THREADS=32 EXTRA_FLAGS=
+#   (e.g. EXTRA_FLAGS="--store.sync_writes false" to see the cost of fsync)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${1:-build}
@@ -18,7 +19,7 @@ N=${N:-20000}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
-STORE_THREADS=${STORE_THREADS:-16}
+STORE_THREADS=${STORE_THREADS:-32}
 SESAME="$BUILD_DIR/sesame"
 LOADGEN="$BUILD_DIR/bench/loadgen"
 ACTIVATE="$BUILD_DIR/bench/activate_accounts"
@@ -67,7 +68,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
   --limits.recovery_per_ip 2000000000/1h --limits.recovery_per_identifier 1000000/1h \
   --recovery.resend_cooldown 0 --limits.sends_per_destination 1000000/1h --limits.sms_per_hour 2000000000 \
   --recovery.max_attempts 1000 --limits.code_failures_per_account 2000000000/24h \
-  --limits.code_failures_per_ip 2000000000/1h >"$WORK/server.log" 2>&1 &
+  --limits.code_failures_per_ip 2000000000/1h ${EXTRA_FLAGS:-} >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 3; }

@@ -42,7 +42,7 @@ struct http_settings {
 struct store_settings {
     std::string path = "./data";
     bool sync_writes = true;  // WAL fsync for writes a user was told succeeded
-    std::uint32_t threads = 4;  // blocking-call pool
+    std::uint32_t threads = 32;  // blocking-call pool; mostly waiting on fsync, so more than the cores
 };
 
 struct smtp_settings {

@@ -160,54 +160,16 @@ journal_page repository::read_journal(std::string_view identifier, std::size_t l
     return page;
 }
 
-// ---- rate limits ----
-
-namespace {
-
-rate_window load_window(const database& db, std::string_view key, timestamp now, bool& existed) {
-    auto v = db.get(family::windows, key, now);
-    existed = v.has_value();
-    if (!v) return {};
-    auto w = decode_rate_window(*v);
-    return w ? std::move(*w) : rate_window{};
-}
-
-void store_window(database& db, std::string_view key, const rate_window& w, const rate_limit& limit,
-                  timestamp now, bool existed) {
-    write_batch b;
-    if (is_idle(w, limit, now)) {
-        if (!existed) return;
-        b.del(family::windows, key);
-    } else {
-        // The newest event leaves at now + window, or up to a bucket later.
-        b.put(family::windows, key, encode_rate_window(w), now + limit.window + duration{w.bucket_ms});
-    }
-    db.write(b, durability::buffered);
-}
-
-}  // namespace
+// ---- rate limits: in memory, written behind (store/window_cache.hpp) ----
 
 rate_decision repository::check(std::string_view key, const rate_limit& limit, timestamp now) {
-    auto lock = db_.lock_key(family::windows, key);
-    bool existed = false;
-    return sesame::check(load_window(db_, key, now, existed), limit, now);
+    return windows_.check(key, limit, now);
 }
 
-void repository::add(std::string_view key, const rate_limit& limit, timestamp now) {
-    auto lock = db_.lock_key(family::windows, key);
-    bool existed = false;
-    auto w = load_window(db_, key, now, existed);
-    sesame::add(w, limit, now);
-    store_window(db_, key, w, limit, now, existed);
-}
+void repository::add(std::string_view key, const rate_limit& limit, timestamp now) { windows_.add(key, limit, now); }
 
 rate_decision repository::take(std::string_view key, const rate_limit& limit, timestamp now) {
-    auto lock = db_.lock_key(family::windows, key);
-    bool existed = false;
-    auto w = load_window(db_, key, now, existed);
-    const auto decision = sesame::take(w, limit, now);
-    if (decision.allowed) store_window(db_, key, w, limit, now, existed);
-    return decision;
+    return windows_.take(key, limit, now);
 }
 
 // ---- the change sink ----

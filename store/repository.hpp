@@ -37,6 +37,7 @@
 
 #include "core/ports.hpp"
 #include "store/database.hpp"
+#include "store/window_cache.hpp"
 
 namespace sesame::store {
 
@@ -52,7 +53,7 @@ class repository final : public account_repository,
                          public change_sink {
 public:
     // `db` must outlive the repository.
-    explicit repository(database& db) : db_(db) {}
+    explicit repository(database& db) : db_(db), windows_(db) {}
 
     // account_repository. Lookups with a 0x00 byte in a key part find nothing.
     std::optional<account> find_account(std::string_view identifier) override;
@@ -110,6 +111,7 @@ public:
 
 private:
     database& db_;
+    window_cache windows_;
 };
 
 }  // namespace sesame::store

@@ -309,13 +309,18 @@ struct delivery_service::impl {
         co_return co_await offload(pool, std::move(task));
     }
 
-    // Writes m's new state (synced unless it is still pending). On success a
+    // Writes m's new state (buffered: see below). On success a
     // pending message waits for its retry and any other is released; on
     // failure it joins `unsaved` and its id stays tracked.
     asio::awaitable<void> save(const outbox_message& m) {
         bool ok = false;
         try {
-            const bool durable = m.status != message_status::pending;
+            // Status writes are buffered, not fsynced: they survive a crash
+            // of the process (the WAL is in the page cache), and losing one
+            // to a power cut only means that message is sent once more.
+            // Synced writes here would cap delivery at one fsync group per
+            // worker round trip.
+            const bool durable = false;
             auto task = [this, &m, durable] {
                 // A delivery report may have landed while we were sending:
                 // merge it rather than overwrite it, under the message's lock.
@@ -354,7 +359,7 @@ struct delivery_service::impl {
             const outbox_message m = it->second;
             bool ok = false;
             try {
-                const bool durable = m.status != message_status::pending;
+                const bool durable = false;  // see save()
                 auto task = [this, &m, durable] { outbox.update_message(m, durable); };
                 co_await offload(pool, std::move(task));
                 ok = true;

@@ -14,7 +14,8 @@
 // replay and the rescan never queue a message twice.
 //
 // DELIVERY IS AT LEAST ONCE ACROSS CRASHES, EXACTLY ONCE WITHIN A PROCESS.
-// The status is written (synced) before a message counts as done. A crash
+// The status is written (buffered: it survives a crash of the process; a power
+// cut may lose it, which only means one more send) before a message counts as done. A crash
 // between the sender's acceptance and that write leaves the message pending,
 // so the next start sends it again, once, under the same message id (the
 // idempotency key given to the SMTP server as Message-ID and to the SMS
