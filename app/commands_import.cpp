@@ -30,15 +30,6 @@ std::string csv_field(const std::string& v) {
     return out + "\"";
 }
 
-bool write_credentials(std::FILE* out, const import_report& report) {
-    bool ok = std::fputs("external_id,identifier,activation_code\n", out) >= 0;
-    for (const auto& c : report.credentials) {
-        const std::string line = csv_field(c.external_id) + "," + c.identifier + "," + c.activation_code + "\n";
-        ok = ok && std::fputs(line.c_str(), out) >= 0;
-    }
-    return ok;
-}
-
 }  // namespace
 
 int run_import(const command_line& cl) {
@@ -80,6 +71,21 @@ int run_import(const command_line& cl) {
             std::fflush(stderr);
         };
     }
+    // Credentials go to --out (or standard output) as their batch lands,
+    // so a million activation codes never sit in memory.
+    std::FILE* out = stdout;
+    bool out_ok = true;
+    if (out_it != cl.options.end()) {
+        const mode_t old = ::umask(077);  // activation codes: readable by the owner only
+        out = std::fopen(out_it->second.c_str(), "w");
+        ::umask(old);
+        if (!out) return fail(exit_failure, "impossible d'écrire « " + out_it->second + " »");
+    }
+    out_ok = std::fputs("external_id,identifier,activation_code\n", out) >= 0;
+    options.on_credential = [&](const issued_credential& c) {
+        const std::string line = csv_field(c.external_id) + "," + c.identifier + "," + c.activation_code + "\n";
+        out_ok = out_ok && std::fputs(line.c_str(), out) >= 0;
+    };
     import_report report;
     try {
         report = import_csv(data, repo, repo, crypto, clock.now(), options);
@@ -95,17 +101,11 @@ int run_import(const command_line& cl) {
     if (report.errors.size() > max_errors_shown)
         std::fprintf(stderr, "… et %zu autres lignes refusées\n", report.errors.size() - max_errors_shown);
 
-    if (out_it != cl.options.end()) {
-        const mode_t old = ::umask(077);  // activation codes: readable by the owner only
-        std::FILE* out = std::fopen(out_it->second.c_str(), "w");
-        ::umask(old);
-        if (!out || !write_credentials(out, report) || std::fclose(out) != 0)
-            return fail(exit_failure, "impossible d'écrire « " + out_it->second +
-                                          " » : les comptes sont importés mais leurs codes d'activation sont perdus ; "
-                                          "réémettez-les depuis la console");
-    } else if (!report.credentials.empty()) {
-        write_credentials(stdout, report);
-    }
+    if (out != stdout) out_ok = std::fclose(out) == 0 && out_ok;
+    else std::fflush(stdout);
+    if (!out_ok)
+        return fail(exit_failure, "impossible d'écrire les identifiants : les comptes sont importés mais leurs codes "
+                                  "d'activation sont perdus ; réémettez-les depuis la console");
     std::fprintf(stderr, "%zu comptes créés, %zu mis à jour, %zu lignes refusées\n", report.created, report.updated,
                  report.errors.size());
     return report.errors.empty() ? exit_ok : exit_failure;

@@ -88,11 +88,13 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
         return report;
     }
 
-    // Identifiers and external ids taken by earlier rows of this run (not
-    // yet visible in the store while their batch is open).
+    // Identifiers taken by rows of the open batch (earlier batches are in
+    // the store already), and the line of every external id of the file by
+    // a 64-bit hash (duplicates within the file; a collision, about 1 in
+    // 10^7 for a million rows, would only report a false duplicate).
     std::unordered_set<std::string> new_identifiers;
-    std::unordered_map<std::string, std::size_t> batch_by_external;  // -> index in batch.accounts
-    std::unordered_map<std::string, std::size_t> line_by_external;   // duplicates within the file
+    std::unordered_map<std::uint64_t, std::size_t> line_by_external;
+    std::vector<issued_credential> batch_credentials;
     auto is_taken = [&](std::string_view id) {
         return new_identifiers.count(std::string(id)) > 0 || accounts.identifier_exists(id);
     };
@@ -105,8 +107,22 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
         sink.apply(batch);
         batch = changes{};
         batch.synced = false;
-        batch_by_external.clear();
+        new_identifiers.clear();
+        if (options.on_credential) {
+            for (const auto& c : batch_credentials) options.on_credential(c);
+        } else {
+            report.credentials.insert(report.credentials.end(), std::make_move_iterator(batch_credentials.begin()),
+                                      std::make_move_iterator(batch_credentials.end()));
+        }
+        batch_credentials.clear();
         if (options.progress) options.progress(reader.position(), reader.size(), report.rows);
+    };
+
+    // A full batch is written just before the next account joins it, so the
+    // last batch is never empty once anything was written: its synced write
+    // then makes every earlier buffered batch durable too.
+    auto make_room = [&] {
+        if (batch.accounts.size() >= options.batch_rows) flush(false);
     };
 
     while (reader.next(record)) {
@@ -122,13 +138,14 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
             continue;
         }
         const std::string ext_key = external_key(row->establishment, row->external_id);
-        if (auto seen = line_by_external.find(ext_key); seen != line_by_external.end()) {
+        const std::uint64_t ext_hash = std::hash<std::string>{}(ext_key);
+        if (auto seen = line_by_external.find(ext_hash); seen != line_by_external.end()) {
             report.errors.push_back({record.line, "external_id : « " + row->external_id.substr(0, 40) +
                                                        " » figure déjà ligne " + std::to_string(seen->second) +
                                                        " pour cet établissement"});
             continue;
         }
-        line_by_external.emplace(ext_key, record.line);
+        line_by_external.emplace(ext_hash, record.line);
 
         if (auto existing = accounts.identifier_by_external_id(row->establishment, row->external_id)) {
             auto acc = accounts.find_account(*existing);
@@ -143,26 +160,22 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
             }
             account before = *acc;
             if (update_from_row(*acc, *row, now)) {
+                make_room();
                 batch.add_journal(acc->identifier, system_entry(now, journal_type::account_updated, options.actor,
                                                                 "Fiche mise à jour par l'établissement."));
                 batch.accounts.push_back({std::move(*acc), std::move(before)});
             }
             ++report.updated;
         } else {
+            make_room();
             new_account fresh = make_account(*row, is_taken, c, now);
             new_identifiers.insert(fresh.acc.identifier);
-            report.credentials.push_back({row->external_id, fresh.acc.identifier, fresh.activation_code});
+            batch_credentials.push_back({row->external_id, fresh.acc.identifier, fresh.activation_code});
             batch.add_journal(fresh.acc.identifier, system_entry(now, journal_type::account_created, options.actor,
                                                                  "Compte créé à partir des données de l'établissement."));
-            batch_by_external.emplace(ext_key, batch.accounts.size());
             batch.accounts.push_back({std::move(fresh.acc), std::nullopt});
             ++report.created;
         }
-        if (batch.accounts.size() >= options.batch_rows) flush(false);
-    }
-    // The last write is synced: it also makes every earlier buffered batch durable.
-    if (batch.empty() && (report.created + report.updated) > 0) {
-        batch.synced = true;
     }
     flush(true);
     if (options.progress) options.progress(reader.size(), reader.size(), report.rows);

@@ -34,7 +34,7 @@ struct import_report {
     std::size_t created = 0;
     std::size_t updated = 0;
     std::vector<import_row_error> errors;
-    std::vector<issued_credential> credentials;
+    std::vector<issued_credential> credentials;  // empty when import_options::on_credential is set
 };
 
 struct import_options {
@@ -42,6 +42,10 @@ struct import_options {
     // Called after each batch: bytes of the file consumed, its size, rows so far.
     std::function<void(std::size_t done, std::size_t total, std::size_t rows)> progress;
     std::string actor = "import";
+    // When set, each new account's credential goes here as soon as its
+    // batch is written, instead of accumulating in the report (a million
+    // accounts' codes need not sit in memory).
+    std::function<void(const issued_credential&)> on_credential;
 };
 
 // A new account from a row: identifier chosen with `is_taken`, fresh
