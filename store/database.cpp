@@ -19,6 +19,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+
+#include <condition_variable>
+#include <thread>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -219,7 +222,65 @@ struct database::impl {
         return static_cast<std::size_t>(h % lock_stripes);
     }
 
+    // ---- group commit by a syncer thread ------------------------------------
+    //
+    // A synced write goes to the WAL without fsync, then waits until the
+    // syncer has fsynced past its sequence number. The syncer fsyncs once
+    // for everything written since its last round, however many threads
+    // wrote: one fsync per round instead of one per RocksDB write group,
+    // which is what bounded synced throughput. SyncWAL() does not block
+    // writers meanwhile.
+    std::mutex sync_mu;
+    std::condition_variable sync_wanted, sync_done;
+    std::uint64_t sync_requested = 0;  // highest sequence someone waits for
+    std::uint64_t sync_reached = 0;    // every write up to it is on disk
+    std::string sync_failure;          // set once a sync fails: synced writes fail from then on
+    bool sync_stop = false;
+    std::thread syncer;
+
+    void wait_synced(std::uint64_t seq) {
+        std::unique_lock lk(sync_mu);
+        if (seq > sync_requested) {
+            sync_requested = seq;
+            sync_wanted.notify_one();
+        }
+        sync_done.wait(lk, [&] { return sync_reached >= seq || !sync_failure.empty(); });
+        if (sync_reached < seq) throw store_error("store: synchronisation du journal impossible : " + sync_failure);
+    }
+
+    void run_syncer() {
+        std::unique_lock lk(sync_mu);
+        for (;;) {
+            sync_wanted.wait(lk, [&] { return sync_stop || sync_requested > sync_reached; });
+            if (sync_requested <= sync_reached) return;  // stopping with nothing left to sync
+            // Everything with a sequence up to `target` is already in the WAL file.
+            const std::uint64_t target = db->GetLatestSequenceNumber();
+            lk.unlock();
+            const auto s = db->SyncWAL();
+            lk.lock();
+            if (s.ok()) {
+                sync_reached = std::max(sync_reached, target);
+            } else {
+                sync_failure = s.ToString();
+                log::error("store_wal_sync_failed", {{"path", path}, {"status", sync_failure}});
+            }
+            sync_done.notify_all();
+            if (!sync_failure.empty()) return;
+        }
+    }
+
+    void stop_syncer() noexcept {
+        if (!syncer.joinable()) return;
+        {
+            std::lock_guard lk(sync_mu);
+            sync_stop = true;
+        }
+        sync_wanted.notify_one();
+        syncer.join();
+    }
+
     void close() noexcept {
+        stop_syncer();
         if (!db) return;
         auto release = [&](rocksdb::ColumnFamilyHandle*& h) {
             if (!h) return;
@@ -317,6 +378,7 @@ std::unique_ptr<database> database::open(const open_options& o) {
 
     std::unique_ptr<database> d(new database(std::move(p)));  // closes on throw below
     auto& m = *d->impl_;
+    m.syncer = std::thread([&m] { m.run_syncer(); });
 
     // Meta: schema version and server secret, created together on first open.
     rocksdb::WriteBatch first;
@@ -409,9 +471,9 @@ void database::write(const write_batch& batch, durability d) {
         if (o.is_put) check(wb.Put(h, o.key, o.value), "préparation du lot");
         else check(wb.Delete(h, o.key), "préparation du lot");
     }
-    rocksdb::WriteOptions wo;
-    wo.sync = d == durability::synced && impl_->sync_writes;
+    rocksdb::WriteOptions wo;  // never sync here: the syncer thread groups the fsyncs
     check(impl_->db->Write(wo, &wb), "écriture");
+    if (d == durability::synced && impl_->sync_writes) impl_->wait_synced(impl_->db->GetLatestSequenceNumber());
 }
 
 void database::scan_prefix(family f, std::string_view prefix, timestamp now, const visitor& visit,
