@@ -197,6 +197,7 @@ struct database::impl {
     std::string path;
     bool sync_writes = true;
     sesame::system_clock own_clock;
+    const sesame::clock* clock = &own_clock;
     std::shared_ptr<rocksdb::Cache> cache;
     rocksdb::DB* db = nullptr;
     std::array<rocksdb::ColumnFamilyHandle*, family_count> handles{};
@@ -308,7 +309,8 @@ std::unique_ptr<database> database::open(const open_options& o) {
     auto p = std::make_unique<impl>();
     p->path = o.path;
     p->sync_writes = o.sync_writes;
-    const sesame::clock& clk = o.clock ? *o.clock : p->own_clock;
+    if (o.clock) p->clock = o.clock;
+    const sesame::clock& clk = *p->clock;
     p->cache = rocksdb::NewLRUCache(o.block_cache_bytes);
 
     rocksdb::DBOptions dbo;
@@ -626,5 +628,7 @@ std::uint64_t database::block_cache_usage() const { return impl_->cache->GetUsag
 const std::string& database::server_secret() const { return impl_->server_secret; }
 std::uint64_t database::schema_version() const { return impl_->schema_version; }
 const std::string& database::path() const { return impl_->path; }
+
+const sesame::clock& database::clock() const { return *impl_->clock; }
 
 }  // namespace sesame::store

@@ -208,6 +208,9 @@ public:
     const std::string& server_secret() const;
     std::uint64_t schema_version() const;
     const std::string& path() const;
+    // The clock given in open_options (else the system clock): the time of
+    // the compaction filter and of background work on this store.
+    const sesame::clock& clock() const;
 
 private:
     struct impl;

@@ -17,7 +17,7 @@ window_cache::~window_cache() {
     flusher_cv_.notify_one();
     flusher_.join();
     try {
-        flush(std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
+        flush(db_.clock().now());
     } catch (const std::exception& e) {
         log::error("windows_flush_failed", {{"what", e.what()}});
     }
@@ -109,7 +109,7 @@ void window_cache::run() {
         if (stopping_) break;
         lk.unlock();
         try {
-            flush(std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
+            flush(db_.clock().now());
         } catch (const std::exception& e) {
             log::error("windows_flush_failed", {{"what", e.what()}});
         }

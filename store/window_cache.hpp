@@ -3,7 +3,7 @@
 // identifier, cooldown, destination); doing each as a RocksDB write would
 // queue it behind the synced writes' fsync groups, so the hot path stays in
 // memory and a flusher thread persists changed windows every
-// `flush_interval` (buffered batch, expiry attached). A window not yet in
+// `flush_interval` (buffered batch, expiry attached) at the store's clock. A window not yet in
 // memory is read from the store on first use, so counts survive a restart;
 // a crash loses at most the last interval of counts.
 // Depends on store/database.hpp and core/rate_window.hpp.
