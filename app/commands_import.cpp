@@ -45,17 +45,8 @@ int run_import(const command_line& cl) {
     buffer << in.rdbuf();
     const std::string data = buffer.str();
 
-    std::unique_ptr<store::database> db;
-    try {
-        store::open_options opts;
-        opts.path = loaded->values.store.path;
-        db = store::database::open(opts);
-    } catch (const store::store_locked_error& e) {
-        return fail(exit_failure, std::string(e.what()) +
-                                      " : arrêtez le serveur, ou importez par l'API (POST /api/v1/admin/import)");
-    } catch (const std::exception& e) {
-        return fail(exit_failure, e.what());
-    }
+    auto db = open_store_or_report(loaded->values.store.path, "arrêtez le serveur le temps de l'import");
+    if (!db) return exit_failure;
 
     workers::crypto_openssl crypto;
     store::repository repo(*db);

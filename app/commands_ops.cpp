@@ -1,14 +1,30 @@
-// `sesame backup`, `sesame check-config`, and the commands whose feature
-// has not landed yet.
+// `sesame backup`, `sesame check-config` and `sesame staff add`.
 #include <cstdio>
 #include <filesystem>
 
 #include "app/commands.hpp"
+#include "core/staff_account.hpp"
 #include "net/control_socket.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
+#include "store/repository.hpp"
+#include "workers/argon2_hasher.hpp"
+#include "workers/crypto_openssl.hpp"
 
 namespace sesame::app {
+
+std::unique_ptr<store::database> open_store_or_report(const std::string& path, std::string_view when_locked) {
+    try {
+        store::open_options opts;
+        opts.path = path;
+        return store::database::open(opts);
+    } catch (const store::store_locked_error& e) {
+        fail(exit_failure, std::string(e.what()) + " : " + std::string(when_locked));
+    } catch (const std::exception& e) {
+        fail(exit_failure, e.what());
+    }
+    return nullptr;
+}
 
 int run_check_config(const command_line& cl) {
     auto loaded = load_settings_or_report(cl);
@@ -49,7 +65,49 @@ int run_backup(const command_line& cl) {
 int run_staff(const command_line& cl) {
     auto loaded = load_settings_or_report(cl);
     if (!loaded) return exit_usage;
-    return fail(exit_failure, "la gestion du personnel n'est pas encore disponible dans cette version");
+    if (cl.positionals.size() != 1 || cl.positionals[0] != "add")
+        return fail(exit_usage, "sous-commande attendue : sesame staff add --login L --role R [--scope S,...]");
+    auto option = [&](const char* name) {
+        const auto it = cl.options.find(name);
+        return it == cl.options.end() ? std::string{} : it->second;
+    };
+    const staff_request request{option("login"), option("role"), option("scope")};
+    if (request.role.empty()) return fail(exit_usage, "--role est obligatoire");
+
+    auto db = open_store_or_report(loaded->values.store.path, "arrêtez le serveur le temps de créer le compte");
+    if (!db) return exit_failure;
+    try {
+        const auto& password = loaded->values.password;
+        workers::crypto_openssl crypto;
+        workers::argon2_hasher hasher(crypto, password.argon2_memory_kib, password.argon2_iterations);
+        store::repository repo(*db);
+        const timestamp now = system_clock{}.now();
+        auto made = make_staff_account(
+            request, [&](std::string_view id) { return repo.identifier_exists(id); }, crypto, hasher, now);
+        if (auto* refused = std::get_if<staff_refusal>(&made))
+            return fail(refused->why == staff_refusal::reason::bad_option ? exit_usage : exit_failure,
+                        refused->message);
+        auto& enrolment = std::get<staff_enrolment>(made);
+        changes out;
+        journal_entry created;
+        created.at = now;
+        created.type = journal_type::account_created;
+        created.actor = "cli";
+        created.detail = std::string("Compte du personnel créé (rôle ") + to_string(enrolment.acc.staff->role) +
+                         ") en ligne de commande.";
+        out.add_journal(enrolment.acc.identifier, std::move(created));
+        out.accounts.push_back({enrolment.acc, std::nullopt});
+        repo.apply(out);  // synced
+        std::printf("password: %s\ntotp: %s\n", enrolment.provisional_password.c_str(), enrolment.totp_uri.c_str());
+        std::fflush(stdout);
+        std::fprintf(stderr,
+                     "compte « %s » créé (rôle %s) : enregistrez l'URI totp dans une application d'authentification ; "
+                     "le mot de passe provisoire sera à changer à la première connexion\n",
+                     enrolment.acc.identifier.c_str(), to_string(enrolment.acc.staff->role));
+    } catch (const std::exception& e) {
+        return fail(exit_failure, e.what());
+    }
+    return exit_ok;
 }
 
 }  // namespace sesame::app
