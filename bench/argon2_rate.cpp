@@ -8,6 +8,7 @@
 // back. Counted like loadgen counts requests: verifications that start after
 // the warmup and finish before the end of the measured window; the rate is
 // that count divided by the window. Prints one JSON object on stdout.
+#include "bench/flags.hpp"
 #include "workers/argon2_hasher.hpp"
 #include "workers/crypto_openssl.hpp"
 
@@ -45,46 +46,20 @@ constexpr std::string_view usage_text =
     "  and prints {threads, memory_kib, iterations, hashes, seconds, hashes_per_s, ...}.\n"
     "  Exit: 0 on success, 1 on a failed verification, 2 on bad usage.\n";
 
-[[noreturn]] void usage_error(const std::string& msg) {
-    std::fprintf(stderr, "argon2_rate: %s\n\n%.*s", msg.c_str(), int(usage_text.size()), usage_text.data());
-    std::exit(2);
-}
-
-template <class T>
-T parse_number(std::string_view flag, std::string_view s, T lo, T hi) {
-    T v{};
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || !(v >= lo) || !(v <= hi))
-        usage_error(std::string(flag) + " wants a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                    ", got '" + std::string(s) + "'");
-    return v;
-}
+const sesame::bench::flags cli("argon2_rate", usage_text);
 
 options parse_options(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "-h" || arg == "--help") {
-            std::fwrite(usage_text.data(), 1, usage_text.size(), stdout);
-            std::exit(0);
-        }
-        std::string_view value;
-        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-            value = arg.substr(eq + 1);
-            arg = arg.substr(0, eq);
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            usage_error(std::string(arg) + " needs a value");
-        }
-        if (arg == "--threads") o.threads = parse_number<unsigned>(arg, value, 1, 1024);
-        else if (arg == "--memory-kib") o.memory_kib = parse_number<std::uint32_t>(arg, value, 8, 4u * 1024 * 1024);
-        else if (arg == "--iterations") o.iterations = parse_number<std::uint32_t>(arg, value, 1, 1000);
-        else if (arg == "--seconds") o.seconds = parse_number<double>(arg, value, 0.1, 3600);
-        else if (arg == "--warmup") o.warmup = parse_number<double>(arg, value, 0, 600);
+    cli.parse(argc, argv, [&](std::string_view arg, std::string_view value) {
+        if (arg == "--threads") o.threads = cli.number<unsigned>(arg, value, 1, 1024);
+        else if (arg == "--memory-kib") o.memory_kib = cli.number<std::uint32_t>(arg, value, 8, 4u * 1024 * 1024);
+        else if (arg == "--iterations") o.iterations = cli.number<std::uint32_t>(arg, value, 1, 1000);
+        else if (arg == "--seconds") o.seconds = cli.number<double>(arg, value, 0.1, 3600);
+        else if (arg == "--warmup") o.warmup = cli.number<double>(arg, value, 0, 600);
         else if (arg == "--json") o.json_out = std::string(value);
-        else usage_error("unknown option '" + std::string(arg) + "'");
-    }
+        else return false;
+        return true;
+    });
     return o;
 }
 

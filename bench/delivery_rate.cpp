@@ -46,6 +46,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/flags.hpp"
 #include "bench/histogram.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -90,57 +91,31 @@ constexpr std::string_view usage_text =
     "  Logs (one line per message at info, as in production) go to stderr.\n"
     "  Exit: 0 when all N were sent, 1 otherwise, 2 on bad usage.\n";
 
-[[noreturn]] void usage_error(const std::string& msg) {
-    std::fprintf(stderr, "delivery_rate: %s\n\n%.*s", msg.c_str(), int(usage_text.size()), usage_text.data());
-    std::exit(2);
-}
-
-template <class T>
-T parse_number(std::string_view flag, std::string_view s, T lo, T hi) {
-    T v{};
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || !(v >= lo) || !(v <= hi))
-        usage_error(std::string(flag) + " wants a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                    ", got '" + std::string(s) + "'");
-    return v;
-}
+const sesame::bench::flags cli("delivery_rate", usage_text);
 
 options parse_options(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "-h" || arg == "--help") {
-            std::fwrite(usage_text.data(), 1, usage_text.size(), stdout);
-            std::exit(0);
-        }
-        std::string_view value;
-        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-            value = arg.substr(eq + 1);
-            arg = arg.substr(0, eq);
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            usage_error(std::string(arg) + " needs a value");
-        }
+    cli.parse(argc, argv, [&](std::string_view arg, std::string_view value) {
         if (arg == "--channel") o.channel = std::string(value);
         else if (arg == "--target") o.target = std::string(value);
-        else if (arg == "--messages") o.messages = parse_number<std::size_t>(arg, value, 1, 10'000'000);
-        else if (arg == "--concurrency") o.concurrency = parse_number<std::uint32_t>(arg, value, 1, 1024);
+        else if (arg == "--messages") o.messages = cli.number<std::size_t>(arg, value, 1, 10'000'000);
+        else if (arg == "--concurrency") o.concurrency = cli.number<std::uint32_t>(arg, value, 1, 1024);
         else if (arg == "--format") o.format = std::string(value);
-        else if (arg == "--store-threads") o.store_threads = parse_number<std::uint32_t>(arg, value, 1, 1024);
-        else if (arg == "--loaders") o.loaders = parse_number<std::uint32_t>(arg, value, 1, 1024);
-        else if (arg == "--batch") o.batch = parse_number<std::size_t>(arg, value, 1, 100'000);
-        else if (arg == "--timeout") o.timeout_s = parse_number<double>(arg, value, 1, 86400);
+        else if (arg == "--store-threads") o.store_threads = cli.number<std::uint32_t>(arg, value, 1, 1024);
+        else if (arg == "--loaders") o.loaders = cli.number<std::uint32_t>(arg, value, 1, 1024);
+        else if (arg == "--batch") o.batch = cli.number<std::size_t>(arg, value, 1, 100'000);
+        else if (arg == "--timeout") o.timeout_s = cli.number<double>(arg, value, 1, 86400);
         else if (arg == "--log-level") o.log_level = std::string(value);
         else if (arg == "--dir") o.dir = std::string(value);
         else if (arg == "--json") o.json_out = std::string(value);
-        else usage_error("unknown option '" + std::string(arg) + "'");
-    }
-    if (o.channel != "email" && o.channel != "sms") usage_error("--channel must be email or sms");
-    if (o.target.empty()) usage_error("--target is required");
-    if (o.format != "json" && o.format != "kannel") usage_error("--format must be json or kannel");
+        else return false;
+        return true;
+    });
+    if (o.channel != "email" && o.channel != "sms") cli.usage_error("--channel must be email or sms");
+    if (o.target.empty()) cli.usage_error("--target is required");
+    if (o.format != "json" && o.format != "kannel") cli.usage_error("--format must be json or kannel");
     if (o.log_level != "debug" && o.log_level != "info" && o.log_level != "warn" && o.log_level != "error")
-        usage_error("--log-level must be debug, info, warn or error");
+        cli.usage_error("--log-level must be debug, info, warn or error");
     return o;
 }
 

@@ -65,25 +65,8 @@ NGINX=$(command -v nginx || true)
 [ -n "$NGINX" ] || NGINX=/usr/sbin/nginx
 apt_install nginx-light "$NGINX"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sesame-delivery.XXXXXX")
-PIDS=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+. "$ROOT/bench/lib.sh"
+bench_workdir delivery
 
 CLK_TCK=$(getconf CLK_TCK)
 # machine_busy: busy ticks of all CPUs so far (/proc/stat, everything but idle and iowait).

@@ -63,25 +63,8 @@ if [ ! -x "$NGINX" ]; then
   fi
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sesame-bench.XXXXXX")
-PIDS=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+. "$ROOT/bench/lib.sh"
+bench_workdir bench
 
 # wait_ready NAME PID PORT LOG: up to 15 s for GET /healthz to answer 200.
 wait_ready() {

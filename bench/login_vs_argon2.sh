@@ -88,21 +88,8 @@ ARGON2_RATE="$BUILD_DIR/bench/argon2_rate"
 command -v python3 >/dev/null || die "python3 is needed (JSON)" 2
 command -v curl >/dev/null || die "curl is needed (readiness checks, metrics)" 2
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sesame-login.XXXXXX")
-PIDS=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$ROOT/bench/lib.sh"
+bench_workdir login 100
 
 idle_pct() {  # how idle the machine is (percent, over 1 s)
   local a b

@@ -22,6 +22,7 @@
 #include "core/log.hpp"
 #include "net/client_address.hpp"
 #include "net/error_response.hpp"
+#include "net/http_verb.hpp"
 
 namespace sesame::net {
 
@@ -33,19 +34,6 @@ using asio::awaitable;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-
-method to_method(http::verb v) {
-    switch (v) {
-        case http::verb::get: return method::get;
-        case http::verb::head: return method::head;
-        case http::verb::post: return method::post;
-        case http::verb::put: return method::put;
-        case http::verb::patch: return method::patch;
-        case http::verb::delete_: return method::del;
-        case http::verb::options: return method::options;
-        default: return method::other;
-    }
-}
 
 bool changes_state(method m) { return m == method::post || m == method::put || m == method::patch || m == method::del; }
 

@@ -19,6 +19,7 @@
 #include "net/api_support.hpp"
 #include "net/client_address.hpp"
 #include "net/http.hpp"
+#include "net/http_verb.hpp"
 #include "net/router.hpp"
 
 namespace {
@@ -77,19 +78,6 @@ const router& routes() {
 const proxy_trust& proxies() {
     static const proxy_trust p({"127.0.0.1", "10.0.0.0/8", "::1", "2001:db8::/32", "192.168.0.0/16"});
     return p;
-}
-
-method to_method(http::verb v) {
-    switch (v) {
-        case http::verb::get: return method::get;
-        case http::verb::head: return method::head;
-        case http::verb::post: return method::post;
-        case http::verb::put: return method::put;
-        case http::verb::patch: return method::patch;
-        case http::verb::delete_: return method::del;
-        case http::verb::options: return method::options;
-        default: return method::other;
-    }
 }
 
 // As net/http_server.cpp's fill_request.
