@@ -27,6 +27,8 @@ struct staff_info {
     staff_role role = staff_role::secretariat;
     std::vector<std::string> scope;
     std::string totp_secret;  // raw bytes
+    // The time step of the last accepted TOTP code: a code is accepted once.
+    std::uint64_t last_totp_step = 0;
 };
 
 struct account {

@@ -121,9 +121,13 @@ result<login_success> account_service::login(const login_input& in, timestamp no
         password_ok = hasher_.verify(found->password_hash, in.password);
     }
     bool otp_ok = true;
+    std::optional<std::uint64_t> otp_step;
     if (password_ok && found->staff) {
-        otp_ok = in.otp && crypto_.totp_valid(found->staff->totp_secret, *in.otp,
-                                               std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), 1);
+        if (in.otp)
+            otp_step = crypto_.totp_match(found->staff->totp_secret, *in.otp,
+                                          std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
+                                          1);
+        otp_ok = otp_step && *otp_step > found->staff->last_totp_step;  // a code is accepted once
     }
     std::string rehashed;
     if (password_ok && otp_ok && !with_activation_code && hasher_.needs_rehash(found->password_hash))
@@ -147,6 +151,8 @@ result<login_success> account_service::login(const login_input& in, timestamp no
     // changed since (password change, new activation code), it is now wrong.
     if (acc.password_hash != found->password_hash || acc.activation_digest != found->activation_digest)
         password_ok = false;
+    // Two logins racing with one TOTP code: the first to get here uses it.
+    if (otp_step && (!acc.staff || *otp_step <= acc.staff->last_totp_step)) otp_ok = false;
     if (!password_ok || !otp_ok) {
         record_login_failure(acc, out, in.client, now,
                              password_ok ? "Code de l'application d'authentification absent ou incorrect."
@@ -164,6 +170,7 @@ result<login_success> account_service::login(const login_input& in, timestamp no
     }
 
     record_success(acc.lockout);
+    if (otp_step && acc.staff) acc.staff->last_totp_step = *otp_step;
     ++acc.recovery_epoch;  // a successful login kills outstanding recovery codes and links
     if (with_activation_code) acc.must_change_password = true;
     if (!rehashed.empty() && acc.password_hash == found->password_hash) acc.password_hash = rehashed;

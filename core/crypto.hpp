@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,11 @@ public:
     virtual std::string hmac_sha256(std::string_view key, std::string_view data) = 0;
     // A 6-digit HOTP code (RFC 4226) over `secret` at `counter`, as "012345".
     virtual std::string hotp6(std::string_view secret, std::uint64_t counter) = 0;
-    // RFC 6238 TOTP check (30 s steps, 6 digits) allowing +-`window` steps.
-    virtual bool totp_valid(std::string_view secret, std::string_view code, std::int64_t unix_seconds,
-                            int window) = 0;
+    // RFC 6238 TOTP check (30 s steps, 6 digits) allowing +-`window` steps:
+    // the time step (unix seconds / 30) whose code is `code`, or nullopt.
+    // The caller refuses a step it has already accepted (no replay).
+    virtual std::optional<std::uint64_t> totp_match(std::string_view secret, std::string_view code,
+                                                    std::int64_t unix_seconds, int window) = 0;
 };
 
 // Password hashing (Argon2id). Implementations must be thread-safe and are

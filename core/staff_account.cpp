@@ -125,7 +125,7 @@ std::variant<staff_enrolment, staff_refusal> make_staff_account(const staff_requ
     a.password_hash = hasher.hash(e.provisional_password);
     a.must_change_password = true;
     a.created_at = a.updated_at = now;
-    a.staff = staff_info{*role, std::move(std::get<std::vector<std::string>>(scope)), c.random_bytes(totp_secret_bytes)};
+    a.staff = staff_info{*role, std::move(std::get<std::vector<std::string>>(scope)), c.random_bytes(totp_secret_bytes), 0};
     e.totp_uri = totp_uri("Sésame", login, a.staff->totp_secret);
     return e;
 }

@@ -122,6 +122,7 @@ std::string encode_account(const account& a) {
         put_enum(en, s.role);
         put_strings(en, s.scope);
         en.put_bytes(s.totp_secret);
+        en.put_varint(s.last_totp_step);
     });
     e.put_varint(a.recovery_epoch).put_string(a.pending_email);
     return e.take();
@@ -160,6 +161,7 @@ account decode_account(std::string_view bytes) {
         s.role = get_enum(de, staff_role::admin, "staff role");
         s.scope = get_strings(de, "staff scope");
         s.totp_secret = de.get_bytes();
+        s.last_totp_step = de.get_varint();
         return s;
     });
     a.recovery_epoch = d.get_varint();

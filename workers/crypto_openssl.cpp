@@ -84,14 +84,16 @@ std::string crypto_openssl::hotp6(std::string_view secret, std::uint64_t counter
     return std::string(out, code_digits);
 }
 
-bool crypto_openssl::totp_valid(std::string_view secret, std::string_view code, std::int64_t unix_seconds,
-                                int window) {
-    if (window < 0 || unix_seconds < 0 || !is_six_digits(code)) return false;
-    const int rc = oath_totp_validate_callback(secret.data(), secret.size(), static_cast<time_t>(unix_seconds),
-                                               totp_step_seconds, 0, code_digits, static_cast<std::size_t>(window),
-                                               &constant_time_otp_compare, &code);
-    if (rc >= 0) return true;
-    if (rc == OATH_INVALID_OTP) return false;
+std::optional<std::uint64_t> crypto_openssl::totp_match(std::string_view secret, std::string_view code,
+                                                        std::int64_t unix_seconds, int window) {
+    if (window < 0 || unix_seconds < 0 || !is_six_digits(code)) return std::nullopt;
+    int position = 0;
+    std::uint64_t step = 0;
+    const int rc = oath_totp_validate4_callback(secret.data(), secret.size(), static_cast<time_t>(unix_seconds),
+                                                totp_step_seconds, 0, code_digits, static_cast<std::size_t>(window),
+                                                &position, &step, 0, &constant_time_otp_compare, &code);
+    if (rc >= 0) return step;
+    if (rc == OATH_INVALID_OTP) return std::nullopt;
     throw infrastructure_error("oath_totp_validate failed");
 }
 

@@ -24,11 +24,11 @@ public:
     std::string hmac_sha256(std::string_view key, std::string_view data) override;
     // liboath HOTP, 6 digits, dynamic truncation ("012345").
     std::string hotp6(std::string_view secret, std::uint64_t counter) override;
-    // liboath TOTP: 30 s steps from the epoch, 6 digits, +-`window` steps.
-    // False for anything but exactly 6 ASCII digits, a negative time or
-    // window. Codes are compared in constant time.
-    bool totp_valid(std::string_view secret, std::string_view code, std::int64_t unix_seconds,
-                    int window) override;
+    // liboath TOTP: 30 s steps from the epoch, 6 digits, +-`window` steps;
+    // the matching step. Nullopt for anything but exactly 6 ASCII digits, a
+    // negative time or window. Codes are compared in constant time.
+    std::optional<std::uint64_t> totp_match(std::string_view secret, std::string_view code,
+                                            std::int64_t unix_seconds, int window) override;
 };
 
 }  // namespace sesame::workers

@@ -778,7 +778,7 @@ BOOST_FIXTURE_TEST_CASE(activity_pages_newest_first, service_fixture) {
 BOOST_FIXTURE_TEST_CASE(staff_need_the_authenticator_code, service_fixture) {
     account a = add_account("Claire", "Bernard", "ancien-mot-de-passe");
     a = stored(a.identifier);
-    a.staff = staff_info{staff_role::secretariat, {"0751234A"}, "totp-secret"};
+    a.staff = staff_info{staff_role::secretariat, {"0751234A"}, "totp-secret", 0};
     put(a);
     crypto.accept_totp("123456");
 
@@ -792,6 +792,23 @@ BOOST_FIXTURE_TEST_CASE(staff_need_the_authenticator_code, service_fixture) {
     BOOST_TEST(crypto.totp_checks() == checks);  // no code check without the password
     BOOST_TEST(login(a.identifier, "ancien-mot-de-passe", t0 + 3s, home, "123456").ok());
     BOOST_TEST(stored(a.identifier).lockout.consecutive_failures == 0u);
+    BOOST_TEST(stored(a.identifier).staff->last_totp_step == std::uint64_t(to_millis(t0 + 3s) / 30'000));
+}
+
+BOOST_FIXTURE_TEST_CASE(an_authenticator_code_is_accepted_once, service_fixture) {
+    account a = add_account("Claire", "Bernard", "ancien-mot-de-passe");
+    a = stored(a.identifier);
+    a.staff = staff_info{staff_role::secretariat, {"0751234A"}, "totp-secret", 0};
+    put(a);
+    crypto.accept_totp("123456");
+    // The fake matches the code to the current 30 s step: start at a step's beginning.
+    const timestamp step_start = from_millis(to_millis(t0) / 30'000 * 30'000);
+    BOOST_TEST(login(a.identifier, "ancien-mot-de-passe", step_start, home, "123456").ok());
+    auto replayed = login(a.identifier, "ancien-mot-de-passe", step_start + 5s, home, "123456");
+    BOOST_REQUIRE(!replayed.ok());
+    BOOST_TEST(code_of(replayed) == "otp_required");
+    // The next step's code is accepted.
+    BOOST_TEST(login(a.identifier, "ancien-mot-de-passe", step_start + 30s, home, "123456").ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

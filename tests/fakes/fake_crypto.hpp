@@ -104,12 +104,14 @@ public:
         std::string code = std::to_string(bin % 1'000'000);
         return std::string(6 - code.size(), '0') + code;
     }
-    // Scripted: true exactly for the codes given to accept_totp().
-    bool totp_valid(std::string_view /*secret*/, std::string_view code, std::int64_t /*unix_seconds*/,
-                    int /*window*/) override {
+    // Scripted: the current step (unix seconds / 30) exactly for the codes
+    // given to accept_totp().
+    std::optional<std::uint64_t> totp_match(std::string_view /*secret*/, std::string_view code,
+                                            std::int64_t unix_seconds, int /*window*/) override {
         std::lock_guard lock(mutex_);
         ++totp_checks_;
-        return valid_totp_.count(std::string(code)) > 0;
+        if (valid_totp_.count(std::string(code)) == 0) return std::nullopt;
+        return static_cast<std::uint64_t>(unix_seconds / 30);
     }
 
     void accept_totp(std::string code) {

@@ -86,15 +86,20 @@ def test_staff_login_needs_password_and_totp_then_a_new_password(tmp_path, start
     status, _, body, _ = login(srv, "cpe.martin", password + "x", otp=totp(uri))
     assert status == 401 and body["error"] == "invalid_credentials"
 
-    status, _, body, cookie = login(srv, "CPE.Martin", password, otp=totp(uri))
+    code = totp(uri)
+    status, _, body, cookie = login(srv, "CPE.Martin", password, otp=code)
     assert status == 200, body
     assert body["identifier"] == "cpe.martin" and body["profile"] == "staff"
     assert body["must_change_password"] is True and cookie
+    # A code is accepted once: replaying it is refused even with the password.
+    status, _, body, _ = login(srv, "cpe.martin", password, otp=code)
+    assert status == 401 and body["error"] == "otp_required"
 
     status, _, body = srv.json("POST", "/api/v1/me/password", cookie=cookie,
                                body={"current_password": password, "new_password": STRONG})
     assert status == 204, body
-    status, _, body, cookie = login(srv, "cpe.martin", STRONG, otp=totp(uri))
+    # The next step's code (inside the server's window of one step) is fresh.
+    status, _, body, cookie = login(srv, "cpe.martin", STRONG, otp=totp(uri, step_offset=1))
     assert status == 200 and body["must_change_password"] is False
 
     status, _, body = srv.json("GET", "/api/v1/me/activity", cookie=cookie)

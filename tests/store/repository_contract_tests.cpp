@@ -96,7 +96,7 @@ account make_account(const std::string& identifier) {
     a.created_at = t0 - days(30);
     a.updated_at = t0;
     a.password_changed_at = t0 - days(1);
-    a.staff = staff_info{staff_role::vie_scolaire, {"0751234A", "0759999Z"}, std::string("\0sec", 4)};
+    a.staff = staff_info{staff_role::vie_scolaire, {"0751234A", "0759999Z"}, std::string("\0sec", 4), 59'876'543};
     return a;
 }
 
@@ -132,6 +132,7 @@ void check_same(const account& a, const account& b) {
         BOOST_TEST((a.staff->role == b.staff->role));
         BOOST_TEST(a.staff->scope == b.staff->scope, boost::test_tools::per_element());
         BOOST_TEST(a.staff->totp_secret == b.staff->totp_secret);
+        BOOST_TEST(a.staff->last_totp_step == b.staff->last_totp_step);
     }
 }
 

@@ -50,25 +50,26 @@ BOOST_AUTO_TEST_CASE(hotp6_rfc4226_appendix_d) {
 BOOST_AUTO_TEST_CASE(totp_rfc6238_t59_inside_window) {
     crypto_openssl c;
     // RFC 6238 SHA-1 at T=59 is 94287082; its 6-digit form is the last 6 digits.
-    BOOST_TEST(c.totp_valid(rfc_secret, "287082", 59, 0));
-    BOOST_TEST(c.totp_valid(rfc_secret, "287082", 59, 1));
-    BOOST_TEST(c.totp_valid(rfc_secret, "287082", 60 + 29, 1));   // one step later, window 1
-    BOOST_TEST(c.totp_valid(rfc_secret, "287082", 0, 1));         // one step earlier, window 1
-    BOOST_TEST(c.totp_valid(rfc_secret, "287082", 90 + 29, 2));   // two steps later, window 2
+    // Every match names the step the code belongs to: T=59 is step 1.
+    BOOST_TEST(c.totp_match(rfc_secret, "287082", 59, 0).value_or(0) == 1u);
+    BOOST_TEST(c.totp_match(rfc_secret, "287082", 59, 1).value_or(0) == 1u);
+    BOOST_TEST(c.totp_match(rfc_secret, "287082", 60 + 29, 1).value_or(0) == 1u);  // one step later
+    BOOST_TEST(c.totp_match(rfc_secret, "287082", 0, 1).value_or(0) == 1u);        // one step earlier
+    BOOST_TEST(c.totp_match(rfc_secret, "287082", 90 + 29, 2).value_or(0) == 1u);  // two steps later
 }
 
 BOOST_AUTO_TEST_CASE(totp_rejects_outside_window_and_bad_codes) {
     crypto_openssl c;
-    BOOST_TEST(!c.totp_valid(rfc_secret, "287082", 60, 0));       // next step, no window
-    BOOST_TEST(!c.totp_valid(rfc_secret, "287082", 90 + 29, 1));  // two steps later, window 1
-    BOOST_TEST(!c.totp_valid(rfc_secret, "287083", 59, 1));       // wrong code
-    BOOST_TEST(!c.totp_valid(rfc_secret, "94287082", 59, 1));     // 8-digit form is not a 6-digit code
-    BOOST_TEST(!c.totp_valid(rfc_secret, "28708", 59, 1));
-    BOOST_TEST(!c.totp_valid(rfc_secret, "28708a", 59, 1));
-    BOOST_TEST(!c.totp_valid(rfc_secret, "", 59, 1));
-    BOOST_TEST(!c.totp_valid(rfc_secret, "287082", 59, -1));
-    BOOST_TEST(!c.totp_valid(rfc_secret, "287082", -1, 1));
-    BOOST_TEST(!c.totp_valid("another secret value", "287082", 59, 1));
+    BOOST_TEST(!c.totp_match(rfc_secret, "287082", 60, 0));       // next step, no window
+    BOOST_TEST(!c.totp_match(rfc_secret, "287082", 90 + 29, 1));  // two steps later, window 1
+    BOOST_TEST(!c.totp_match(rfc_secret, "287083", 59, 1));       // wrong code
+    BOOST_TEST(!c.totp_match(rfc_secret, "94287082", 59, 1));     // 8-digit form is not a 6-digit code
+    BOOST_TEST(!c.totp_match(rfc_secret, "28708", 59, 1));
+    BOOST_TEST(!c.totp_match(rfc_secret, "28708a", 59, 1));
+    BOOST_TEST(!c.totp_match(rfc_secret, "", 59, 1));
+    BOOST_TEST(!c.totp_match(rfc_secret, "287082", 59, -1));
+    BOOST_TEST(!c.totp_match(rfc_secret, "287082", -1, 1));
+    BOOST_TEST(!c.totp_match("another secret value", "287082", 59, 1));
 }
 
 BOOST_AUTO_TEST_CASE(constant_time_equal_compares_content_and_length) {
