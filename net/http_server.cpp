@@ -22,7 +22,7 @@
 #include "core/log.hpp"
 #include "net/client_address.hpp"
 #include "net/error_response.hpp"
-#include "net/http_verb.hpp"
+#include "net/beast_request.hpp"
 
 namespace sesame::net {
 
@@ -281,19 +281,6 @@ struct http_server::impl {
                               {"status", status},
                               {"duration_ms", seconds * 1000.0},
                               {"client", req.client_ip}});
-    }
-
-    static void fill_request(request& req, const http::request_header<>& h) {
-        req.verb = to_method(h.method());
-        req.method_text = h.method_string();
-        req.target = h.target();
-        const auto q = req.target.find('?');
-        req.path = req.target.substr(0, q);
-        req.query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
-        req.content_type = h[http::field::content_type];
-        req.origin = h[http::field::origin];
-        req.cookie = h[http::field::cookie];
-        req.user_agent = h[http::field::user_agent];
     }
 
     // ---- the connection loop --------------------------------------------

@@ -19,7 +19,7 @@
 #include "net/api_support.hpp"
 #include "net/client_address.hpp"
 #include "net/http.hpp"
-#include "net/http_verb.hpp"
+#include "net/beast_request.hpp"
 #include "net/router.hpp"
 
 namespace {
@@ -78,20 +78,6 @@ const router& routes() {
 const proxy_trust& proxies() {
     static const proxy_trust p({"127.0.0.1", "10.0.0.0/8", "::1", "2001:db8::/32", "192.168.0.0/16"});
     return p;
-}
-
-// As net/http_server.cpp's fill_request.
-void fill_request(request& req, const http::request_header<>& h) {
-    req.verb = to_method(h.method());
-    req.method_text = h.method_string();
-    req.target = h.target();
-    const auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    req.query = q == std::string_view::npos ? std::string_view{} : req.target.substr(q + 1);
-    req.content_type = h[http::field::content_type];
-    req.origin = h[http::field::origin];
-    req.cookie = h[http::field::cookie];
-    req.user_agent = h[http::field::user_agent];
 }
 
 bool inside(std::string_view part, std::string_view whole) {
