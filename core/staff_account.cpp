@@ -49,10 +49,12 @@ std::string percent_encode(std::string_view s) {
     return out;
 }
 
-// A value quoted in a message, cut so a pasted file cannot flood the terminal.
+// A value quoted in a message, cut (on a UTF-8 character boundary) so a
+// pasted file cannot flood the terminal.
 std::string quoted(std::string_view v) {
-    constexpr std::size_t max = 40;
-    return "« " + std::string(v.substr(0, max)) + (v.size() > max ? "…" : "") + " »";
+    std::size_t cut = std::min<std::size_t>(v.size(), 40);
+    while (cut < v.size() && cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+    return "« " + std::string(v.substr(0, cut)) + (cut < v.size() ? "…" : "") + " »";
 }
 
 }  // namespace

@@ -117,6 +117,9 @@ BOOST_AUTO_TEST_CASE(refusals_say_which_option_and_why) {
     r = refusal({"mme.durand", "secretariat", ""});
     BOOST_TEST((r.why == reason::bad_option));
     BOOST_TEST(r.message.find("--scope") != std::string::npos);
+    // A long value is cut in the message, never inside a UTF-8 character.
+    r = refusal({"mme.durand", "support", std::string(39, 'a') + "é" + std::string(20, 'b')});
+    BOOST_TEST(r.message.find(std::string(39, 'a') + "…") != std::string::npos);
     r = refusal({"Mme.Durand", "admin", ""}, {"mme.durand"});
     BOOST_TEST((r.why == reason::login_taken));
     BOOST_TEST(r.message.find("mme.durand") != std::string::npos);
