@@ -48,6 +48,7 @@
 
 #include "bench/flags.hpp"
 #include "bench/histogram.hpp"
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/notifications.hpp"
@@ -130,16 +131,6 @@ double cpu_seconds() {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-std::string what_of(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "unknown exception";
-    }
 }
 
 // ---- realistic messages ----

@@ -32,4 +32,14 @@ const char* to_string(errc e) {
     return "internal_error";
 }
 
+std::string what_of(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return x.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
 }  // namespace sesame

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -106,5 +107,9 @@ class infrastructure_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// What an exception caught at such a boundary says, for the log: what() of a
+// std::exception, else "unknown exception". Never throws for a non-null `e`.
+std::string what_of(std::exception_ptr e);
 
 }  // namespace sesame

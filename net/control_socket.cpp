@@ -12,6 +12,7 @@
 #include <istream>
 #include <thread>
 
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "net/blocking.hpp"
 
@@ -93,12 +94,7 @@ void control_server::start() {
     std::filesystem::permissions(s.path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  fec);
     asio::co_spawn(s.runtime.at(0), s.accept_loop(), [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log::error("control_socket_failed", {{"what", ex.what()}});
-        }
+        if (e) log::error("control_socket_failed", {{"what", what_of(e)}});
     });
 }
 

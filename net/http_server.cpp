@@ -19,6 +19,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "net/client_address.hpp"
 #include "net/error_response.hpp"
@@ -438,13 +439,7 @@ struct http_server::impl {
             live_count.fetch_add(1);
             asio::co_spawn(*ctx, run_connection(tcp::socket(std::move(socket)), ctx_index),
                            [this](std::exception_ptr e) {
-                               if (e) {
-                                   try {
-                                       std::rethrow_exception(e);
-                                   } catch (const std::exception& ex) {
-                                       log::error("connection_failed", {{"what", ex.what()}});
-                                   }
-                               }
+                               if (e) log::error("connection_failed", {{"what", what_of(e)}});
                                live_count.fetch_sub(1);
                                maybe_finished();
                            });
@@ -506,13 +501,7 @@ void http_server::start() {
     }
     s.accept_loop_running.store(true);
     asio::co_spawn(s.runtime.at(0), s.accept_loop(), [&s](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                log::error("accept_loop_failed", {{"what", ex.what()}});
-            }
-        }
+        if (e) log::error("accept_loop_failed", {{"what", what_of(e)}});
         s.accept_loop_running.store(false);
         s.maybe_finished();
     });

@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "core/contact.hpp"
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "workers/offload.hpp"
 
@@ -57,16 +58,6 @@ std::string bounded_detail(std::string s) {
 
 std::string masked_destination(const outbox_message& m) {
     return m.ch == channel::sms ? mask_phone(m.to) : mask_email(m.to);
-}
-
-std::string what_of(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-        return x.what();
-    } catch (...) {
-        return "unknown exception";
-    }
 }
 
 }  // namespace
