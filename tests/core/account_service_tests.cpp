@@ -775,12 +775,18 @@ BOOST_FIXTURE_TEST_CASE(activity_pages_newest_first, service_fixture) {
     BOOST_TEST(svc->activity(me, 0, {}, t0 + 1h).entries.empty());
 }
 
-BOOST_FIXTURE_TEST_CASE(staff_need_the_authenticator_code, service_fixture) {
-    account a = add_account("Claire", "Bernard", "ancien-mot-de-passe");
-    a = stored(a.identifier);
-    a.staff = staff_info{staff_role::secretariat, {"0751234A"}, "totp-secret", 0};
-    put(a);
-    crypto.accept_totp("123456");
+// A secretariat account whose authenticator code is "123456".
+struct staff_fixture : service_fixture {
+    account a;
+    staff_fixture() {
+        a = stored(add_account("Claire", "Bernard", "ancien-mot-de-passe").identifier);
+        a.staff = staff_info{staff_role::secretariat, {"0751234A"}, "totp-secret", 0};
+        put(a);
+        crypto.accept_totp("123456");
+    }
+};
+
+BOOST_FIXTURE_TEST_CASE(staff_need_the_authenticator_code, staff_fixture) {
 
     auto missing = login(a.identifier, "ancien-mot-de-passe", t0);
     BOOST_REQUIRE(!missing.ok());
@@ -795,12 +801,7 @@ BOOST_FIXTURE_TEST_CASE(staff_need_the_authenticator_code, service_fixture) {
     BOOST_TEST(stored(a.identifier).staff->last_totp_step == std::uint64_t(to_millis(t0 + 3s) / 30'000));
 }
 
-BOOST_FIXTURE_TEST_CASE(an_authenticator_code_is_accepted_once, service_fixture) {
-    account a = add_account("Claire", "Bernard", "ancien-mot-de-passe");
-    a = stored(a.identifier);
-    a.staff = staff_info{staff_role::secretariat, {"0751234A"}, "totp-secret", 0};
-    put(a);
-    crypto.accept_totp("123456");
+BOOST_FIXTURE_TEST_CASE(an_authenticator_code_is_accepted_once, staff_fixture) {
     // The fake matches the code to the current 30 s step: start at a step's beginning.
     const timestamp step_start = from_millis(to_millis(t0) / 30'000 * 30'000);
     BOOST_TEST(login(a.identifier, "ancien-mot-de-passe", step_start, home, "123456").ok());
