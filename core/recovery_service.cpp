@@ -183,6 +183,10 @@ result<flow_started> recovery_service::request_password_reset(std::string_view i
         // The decoy: stored like a real flow (same write), can never succeed.
         f.decoy = true;
         f.limit_key = "decoy:" + id;
+        // Staff read the decoy on the account's record (a wrong profile, an
+        // account not activated...): it names the account, and still can
+        // never succeed.
+        if (acc) f.identifier = acc->identifier;
         f.code_hmac = code_hmac(f, new_code());
         f.detail = "Demande refusée sans envoi : " + why_not;
         changes out;

@@ -25,11 +25,11 @@ const char* to_string(staff_action a) {
     return "unknown";
 }
 
-const char* to_string(access a) {
+const char* to_string(permission a) {
     switch (a) {
-        case access::allowed: return "allowed";
-        case access::forbidden: return "forbidden";
-        case access::not_found: return "not_found";
+        case permission::allowed: return "allowed";
+        case permission::forbidden: return "forbidden";
+        case permission::not_found: return "not_found";
     }
     return "unknown";
 }
@@ -79,24 +79,24 @@ bool role_may(staff_role role, staff_action action, profile prof) {
 
 }  // namespace
 
-access decide(const staff_info& caller, staff_action action, const std::optional<staff_target>& target) {
+permission decide(const staff_info& caller, staff_action action, const std::optional<staff_target>& target) {
     if (!target) {
         if (action == staff_action::reference_read)
-            return caller.role == staff_role::support || caller.role == staff_role::admin ? access::allowed
-                                                                                          : access::not_found;
+            return caller.role == staff_role::support || caller.role == staff_role::admin ? permission::allowed
+                                                                                          : permission::not_found;
         const bool about_no_account = action == staff_action::account_search || action == staff_action::audit_read ||
                                       action == staff_action::staff_manage || action == staff_action::account_import;
-        if (!about_no_account) return access::not_found;
-        return role_may(caller.role, action, profile::eleve) ? access::allowed : access::forbidden;
+        if (!about_no_account) return permission::not_found;
+        return role_may(caller.role, action, profile::eleve) ? permission::allowed : permission::forbidden;
     }
     const bool creating = action == staff_action::account_create || action == staff_action::account_import;
     if (!in_scope(caller, target->establishment, target->academie)) {
-        if (creating) return access::forbidden;
+        if (creating) return permission::forbidden;
         // Staff management and the audit log are about no account; their
         // role rule alone applies.
-        if (action != staff_action::staff_manage && action != staff_action::audit_read) return access::not_found;
+        if (action != staff_action::staff_manage && action != staff_action::audit_read) return permission::not_found;
     }
-    return role_may(caller.role, action, target->prof) ? access::allowed : access::forbidden;
+    return role_may(caller.role, action, target->prof) ? permission::allowed : permission::forbidden;
 }
 
 }  // namespace sesame

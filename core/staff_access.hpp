@@ -46,12 +46,12 @@ struct staff_target {
     profile prof = profile::eleve;
 };
 
-enum class access {
+enum class permission {
     allowed,
     forbidden,  // 403: the caller sees the account but its role may not do this
     not_found,  // 404: the account is outside the caller's scope (as if absent)
 };
-const char* to_string(access a);
+const char* to_string(permission a);
 
 // Whether an account of `establishment` / `academie` is within the scope:
 // school roles by UAI, support by académie (without case or accents),
@@ -64,6 +64,6 @@ bool in_scope(const staff_info& caller, std::string_view establishment, std::str
 // Actions about no account (target nullopt): search, audit_read and
 // staff_manage go by role; a reference without an account is visible to
 // support and admin only (not_found for the others).
-access decide(const staff_info& caller, staff_action action, const std::optional<staff_target>& target);
+permission decide(const staff_info& caller, staff_action action, const std::optional<staff_target>& target);
 
 }  // namespace sesame

@@ -51,7 +51,7 @@ std::optional<attempt_view> attempt_of(const delivery_attempt& a) {
 }
 
 bool allowed_role_field(const staff_info& who, staff_action a, const account& acc) {
-    return decide(who, a, target_of(acc)) == access::allowed;
+    return decide(who, a, target_of(acc)) == permission::allowed;
 }
 
 }  // namespace
@@ -70,7 +70,7 @@ flow_diagnostic diagnose(const recovery_flow& f, const std::vector<outbox_messag
     d.outcome = f.outcome;
     d.detail = f.detail;
     d.failed_attempts = f.failed_attempts;
-    d.identifier = f.decoy ? std::string{} : f.identifier;
+    d.identifier = f.identifier;
     d.asked = f.kind == flow_kind::password_reset ? f.asked : masked(f.asked);
     for (const auto& m : messages) {
         message_view v{m.id, m.ch, m.purpose, masked(m.to), m.status, {}};
@@ -113,13 +113,13 @@ void staff_service::record(audit_entry e) {
     ports_.sink.apply(out);
 }
 
-domain_error staff_service::refused(const staff_caller& who, staff_action action, access verdict, std::string target,
+domain_error staff_service::refused(const staff_caller& who, staff_action action, permission verdict, std::string target,
                                     timestamp now) {
     record(audit_line(who, action, std::move(target),
-                      verdict == access::forbidden ? "Refusé : action non permise à ce rôle."
+                      verdict == permission::forbidden ? "Refusé : action non permise à ce rôle."
                                                    : "Refusé : compte introuvable dans le périmètre.",
                       nullptr, now));
-    if (verdict == access::forbidden)
+    if (verdict == permission::forbidden)
         return make_error(errc::forbidden, "Votre rôle ne permet pas cette action sur ce compte.");
     return make_error(errc::not_found, "Aucun compte de votre périmètre ne porte cet identifiant.");
 }
@@ -129,8 +129,8 @@ result<account> staff_service::target(const staff_caller& who, staff_action acti
     const std::string id = normalize_login(identifier);
     std::optional<account> acc;
     if (!id.empty() && id.size() <= 128) acc = ports_.accounts.find_account(id);
-    if (!acc || acc->staff) return refused(who, action, access::not_found, id.substr(0, 128), now);
-    if (const access verdict = decide(who.info(), action, target_of(*acc)); verdict != access::allowed)
+    if (!acc || acc->staff) return refused(who, action, permission::not_found, id.substr(0, 128), now);
+    if (const permission verdict = decide(who.info(), action, target_of(*acc)); verdict != permission::allowed)
         return refused(who, action, verdict, id, now);
     return std::move(*acc);
 }
@@ -250,10 +250,15 @@ result<journal_page> staff_service::activity(const staff_caller& who, std::strin
 }
 
 result<flow_diagnostic> staff_service::reference(const staff_caller& who, std::string_view reference, timestamp now) {
+    // As typed or read out on the phone: any case, with or without the
+    // "R-" and the dashes ("r7k3f92qx", "7K3F 92QX").
     std::string ref;
-    for (char c : reference) ref.push_back(c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c);
-    if (ref.size() == 9 && ref.find('-') == std::string::npos) ref = "R-" + ref.substr(0, 4) + "-" + ref.substr(4);
-    if (ref.size() == 10 && ref[4] != '-') ref = "R-" + ref.substr(1, 4) + "-" + ref.substr(5);
+    for (char c : reference) {
+        if (c == '-' || c == ' ') continue;
+        ref.push_back(c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c);
+    }
+    if (ref.size() == 9 && ref[0] == 'R') ref.erase(0, 1);
+    if (ref.size() == 8) ref = "R-" + ref.substr(0, 4) + "-" + ref.substr(4);
     auto not_found = [&] {
         record(audit_line(who, staff_action::reference_read, ref.substr(0, 16), "Refusé : référence introuvable dans le périmètre.",
                           nullptr, now));
@@ -266,9 +271,9 @@ result<flow_diagnostic> staff_service::reference(const staff_caller& who, std::s
     std::optional<account> acc;
     const std::string& owner = !f->identifier.empty() ? f->identifier
                                                       : (f->candidates.empty() ? std::string{} : f->candidates.front());
-    if (!owner.empty() && !f->decoy) acc = ports_.accounts.find_account(owner);
+    if (!owner.empty()) acc = ports_.accounts.find_account(owner);
     if (acc && acc->staff) acc.reset();
-    if (decide(who.info(), staff_action::reference_read, acc ? target_of(*acc) : std::nullopt) != access::allowed)
+    if (decide(who.info(), staff_action::reference_read, acc ? target_of(*acc) : std::nullopt) != permission::allowed)
         return not_found();
     std::vector<outbox_message> messages;
     for (const auto& id : f->message_ids)
@@ -291,8 +296,8 @@ result<created_account> staff_service::create(const staff_caller& who,
     probe.establishment = row->establishment;
     probe.academie = std::string(academie_for_uai(row->establishment));
     probe.prof = row->prof;
-    if (const access verdict = decide(who.info(), staff_action::account_create, target_of(probe));
-        verdict != access::allowed) {
+    if (const permission verdict = decide(who.info(), staff_action::account_create, target_of(probe));
+        verdict != permission::allowed) {
         record(audit_line(who, staff_action::account_create, row->external_id,
                           "Refusé : établissement " + row->establishment + " hors du périmètre.", nullptr, now));
         return make_error(errc::forbidden, "Cet établissement n'est pas dans votre périmètre.");
@@ -317,7 +322,7 @@ result<created_account> staff_service::create(const staff_caller& who,
 
 result<import_report> staff_service::import(const staff_caller& who, std::string_view csv, timestamp now) {
     const staff_info& info = who.info();
-    if (decide(info, staff_action::account_import, std::nullopt) != access::allowed) {
+    if (decide(info, staff_action::account_import, std::nullopt) != permission::allowed) {
         record(audit_line(who, staff_action::account_import, {}, "Refusé : action non permise à ce rôle.", nullptr, now));
         return make_error(errc::forbidden, "Votre rôle ne permet pas d'importer des comptes.");
     }
@@ -328,7 +333,7 @@ result<import_report> staff_service::import(const staff_caller& who, std::string
         account probe;
         probe.establishment = row.establishment;
         probe.prof = row.prof;
-        if (decide(info, staff_action::account_import, target_of(probe)) != access::allowed)
+        if (decide(info, staff_action::account_import, target_of(probe)) != permission::allowed)
             return "establishment : l'établissement " + row.establishment + " n'est pas dans votre périmètre";
         establishments.insert(row.establishment);
         return {};
@@ -357,7 +362,7 @@ result<account_record> staff_service::update(const staff_caller& who, std::strin
     if (patch.class_name) asked.emplace_back(staff_action::update_class, "class");
     for (const auto& [action, field] : asked) {
         if (!allowed_role_field(who.info(), action, *seen)) {
-            domain_error e = refused(who, action, access::forbidden, seen->identifier, now);
+            domain_error e = refused(who, action, permission::forbidden, seen->identifier, now);
             e.message = std::string("Votre rôle ne permet pas de modifier « ") + field + " » sur ce compte.";
             e.field = field;
             return e;
@@ -486,7 +491,7 @@ result<std::string> staff_service::issue_activation_code(const staff_caller& who
 result<audit_page> staff_service::audit(const staff_caller& who, std::size_t limit, std::string_view before,
                                         timestamp now) {
     const staff_info& info = who.info();
-    if (decide(info, staff_action::audit_read, std::nullopt) != access::allowed)
+    if (decide(info, staff_action::audit_read, std::nullopt) != permission::allowed)
         return make_error(errc::forbidden, "Votre rôle ne donne pas accès au journal d'audit.");
     auto visible = [&](const audit_entry& e) {
         if (info.role == staff_role::admin) return true;
@@ -497,7 +502,7 @@ result<audit_page> staff_service::audit(const staff_caller& who, std::size_t lim
 }
 
 result<staff_enrolment> staff_service::create_staff(const staff_caller& who, const staff_request& r, timestamp now) {
-    if (decide(who.info(), staff_action::staff_manage, std::nullopt) != access::allowed) {
+    if (decide(who.info(), staff_action::staff_manage, std::nullopt) != permission::allowed) {
         record(audit_line(who, staff_action::staff_manage, r.login.substr(0, 64), "Refusé : réservé aux administrateurs.",
                           nullptr, now));
         return make_error(errc::forbidden, "Seul un administrateur gère les comptes du personnel.");
@@ -535,7 +540,7 @@ result<staff_enrolment> staff_service::create_staff(const staff_caller& who, con
 result<std::vector<account>> staff_service::list_staff(const staff_caller& who, timestamp now) {
     audit_entry line = audit_line(who, staff_action::staff_manage, {}, "Liste du personnel consultée.", nullptr, now);
     line.action = "staff.list";
-    if (decide(who.info(), staff_action::staff_manage, std::nullopt) != access::allowed) {
+    if (decide(who.info(), staff_action::staff_manage, std::nullopt) != permission::allowed) {
         line.detail = "Refusé : réservé aux administrateurs.";
         record(std::move(line));
         return make_error(errc::forbidden, "Seul un administrateur gère les comptes du personnel.");
@@ -548,7 +553,7 @@ status staff_service::delete_staff(const staff_caller& who, std::string_view log
     const std::string id = normalize_login(login);
     audit_entry line = audit_line(who, staff_action::staff_manage, id.substr(0, 64), {}, nullptr, now);
     line.action = "staff.delete";
-    if (decide(who.info(), staff_action::staff_manage, std::nullopt) != access::allowed) {
+    if (decide(who.info(), staff_action::staff_manage, std::nullopt) != permission::allowed) {
         line.detail = "Refusé : réservé aux administrateurs.";
         record(std::move(line));
         return make_error(errc::forbidden, "Seul un administrateur gère les comptes du personnel.");

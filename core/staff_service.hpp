@@ -147,7 +147,7 @@ private:
                            const account* about, timestamp now) const;
     // An audit line alone (reads, refusals): buffered.
     void record(audit_entry e);
-    domain_error refused(const staff_caller& who, staff_action action, access verdict, std::string target,
+    domain_error refused(const staff_caller& who, staff_action action, permission verdict, std::string target,
                          timestamp now);
     account_record record_of(account acc, timestamp now);
     journal_entry journal_line(const staff_caller& who, const char* type, std::string detail, timestamp now) const;
