@@ -31,6 +31,7 @@ enum class errc {
     not_found,                 // 404
     method_not_allowed,        // 405
     conflict,                  // 409
+    already_exists,            // 409
     ambiguous_contact,         // 409
     token_expired,             // 410
     flow_expired,              // 410
