@@ -81,6 +81,7 @@ int run_staff(const command_line& cl) {
         workers::crypto_openssl crypto;
         workers::argon2_hasher hasher(crypto, password.argon2_memory_kib, password.argon2_iterations);
         store::repository repo(*db);
+        repo.rebuild_derived_indexes();
         const timestamp now = system_clock{}.now();
         auto made = make_staff_account(
             request, [&](std::string_view id) { return repo.identifier_exists(id); }, crypto, hasher, now);

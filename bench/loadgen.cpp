@@ -76,6 +76,7 @@ struct options {
     std::string body;
     std::string json_out;
     std::string label;
+    std::string extra_headers;  // "Name: value\r\n" lines from --header
 };
 
 constexpr std::string_view usage_text =
@@ -83,6 +84,7 @@ constexpr std::string_view usage_text =
     "               [--duration 10s | --requests N] [--warmup 1s] [--timeout 5s]\n"
     "               [--mix FILE | --path /healthz [--method GET] [--body JSON]]\n"
     "               [--json OUT.json] [--label NAME] [--honor-retry-after MAX] [--rate R]\n"
+    "               [--header 'Name: value' ...]  (e.g. a session cookie)\n"
     "  HOST must be a loopback address (127.x.x.x, ::1 or localhost).\n"
     "  Durations: 10s, 500ms, 2m, or a number of seconds. Default: --duration 10s, --path /healthz.\n"
     "  Mix file: one 'WEIGHT METHOD PATH [JSON-BODY]' per line, '#' comments;\n"
@@ -188,6 +190,11 @@ options parse_options(int argc, char** argv) {
         else if (arg == "--body") o.body = std::string(value);
         else if (arg == "--json") o.json_out = std::string(value);
         else if (arg == "--label") o.label = std::string(value);
+        else if (arg == "--header") {
+            if (value.find(':') == std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos)
+                usage_error("--header takes 'Name: value'");
+            o.extra_headers += std::string(value) + "\r\n";
+        }
         else usage_error("unknown option '" + flag + "'");
     }
     if (!have_target) usage_error("--target HOST:PORT is required");
@@ -216,7 +223,7 @@ request_mix load_mix(const options& o) {
     const std::string host = o.endpoint.address().is_v6()
                                  ? "[" + o.endpoint.address().to_string() + "]:" + std::to_string(o.endpoint.port())
                                  : o.endpoint.address().to_string() + ":" + std::to_string(o.endpoint.port());
-    mix.finalize(host);
+    mix.finalize(host, o.extra_headers);
     return mix;
 }
 

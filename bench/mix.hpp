@@ -79,7 +79,8 @@ public:
     // One request kind, as --method/--path/--body give it.
     bool add_single(std::string_view method, std::string_view path, std::string_view body, std::string& error);
     // Pre-renders the kinds without placeholders; `host` is the Host header.
-    void finalize(std::string_view host);
+    // `extra_headers`: complete "Name: value\r\n" lines sent with every request.
+    void finalize(std::string_view host, std::string_view extra_headers = {});
 
     bool empty() const { return kinds_.empty(); }
     const std::vector<request_kind>& kinds() const { return kinds_; }
@@ -124,6 +125,7 @@ private:
     std::vector<std::uint64_t> cumulative_;
     std::uint64_t total_weight_ = 0;
     std::string host_;
+    std::string extra_headers_;
     // Scratch space for rendering bodies; one request_mix copy per thread.
     mutable std::string body_scratch_;
 };
