@@ -84,6 +84,8 @@ int run_serve(const command_line& cl) {
     const account_ports ports{repo, repo, repo, repo, repo, delivery};
     account_service accounts(ports, crypto, hasher, make_account_policy(cfg));
     accounts.set_dummy_hash(hasher.make_dummy_hash());
+    login_monitor logins(registry, cfg.login.alert_failures_per_minute, clock);
+    accounts.set_monitor(&logins);
     recovery_service recovery(ports, repo, accounts, crypto, hasher, make_recovery_policy(cfg), db->server_secret());
     staff_service staff(ports, repo, repo, repo, accounts, recovery, crypto, hasher);
     if (cfg.demo.seed) {

@@ -98,7 +98,7 @@ SCHOOL=$(cat "$WORK/school")
 "$SESAME" staff add --store.path "$WORK/data" --login bench.sec --role secretariat --scope "$SCHOOL" \
   >"$WORK/sec.txt" || die "staff add (secretariat) failed"
 
-"$SESAME" serve --store.path "$WORK/data" --http.listen 127.0.0.1:0 --log.level warn \
+"$SESAME" serve --store.path "$WORK/data" --http.listen 127.0.0.1:0 --log.level info \
   >"$WORK/serve.out" 2>"$WORK/serve.err" &
 PIDS+=($!)
 wait_ready "${PIDS[0]}" "$WORK/serve.err" || { tail -n 20 "$WORK/serve.err" >&2; die "sesame serve did not start"; }

@@ -366,6 +366,10 @@ std::vector<key_spec> build_specs() {
     k.push_back(uint_key("login.hard_lock_threshold", {},
                          "échecs en 24 h avant un verrouillage que seul le personnel lève",
                          [](auto& s) -> auto& { return s.login.hard_lock_threshold; }, 1, 100'000));
+    k.push_back(uint_key("login.alert_failures_per_minute", {},
+                         "connexions refusées par minute (tous comptes) au-delà desquelles une alerte est journalisée "
+                         "(0 : jamais)",
+                         [](auto& s) -> auto& { return s.login.alert_failures_per_minute; }, 0, uint32_max));
     // limits: "N" keeps the default window, "N/DURATION" sets it.
     k.push_back(limit_key("limits.login_failures_per_ip", "connexions échouées par adresse (N ou N/durée)",
                           [](auto& s) -> auto& { return s.limits.login_failures_per_ip; }));

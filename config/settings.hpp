@@ -94,6 +94,7 @@ struct login_settings {
     std::uint32_t lockout_threshold = 5;
     duration lockout_duration = minutes(15);
     std::uint32_t hard_lock_threshold = 20;
+    std::uint32_t alert_failures_per_minute = 1000;  // 0: never
 };
 
 struct limits_settings {

@@ -285,7 +285,7 @@ name_entry decode_name_entry(std::string_view bytes) {
     decoder d(bytes);
     name_entry n;
     n.prof = get_enum(d, profile::staff, "name entry profile");
-    n.establishment = d.get_string();
+    n.establishment = d.get_string_view();
     d.expect_end();
     return n;
 }

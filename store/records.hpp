@@ -54,9 +54,10 @@ audit_entry decode_audit_entry(std::string_view bytes);
 // the account.
 struct name_entry {
     profile prof = profile::eleve;
-    std::string establishment;
+    std::string_view establishment;  // a view into the decoded bytes
 };
 std::string encode_name_entry(profile prof, std::string_view establishment);
+// `bytes` must outlive the result (its establishment is a view into them).
 name_entry decode_name_entry(std::string_view bytes);
 
 std::string encode_flow(const recovery_flow& f);

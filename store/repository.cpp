@@ -296,15 +296,17 @@ std::vector<std::string> repository::search_names(const name_search& q) {
     // Every token starting with the prefix, each followed by identifiers in
     // order: the smallest limit + 1 identifiers past the cursor are kept in
     // a sorted set, bounded as it grows.
-    std::set<std::string> best;
+    // The hot loop of a broad prefix ("mar" matches tens of thousands of
+    // keys): no allocation unless an identifier makes the cut.
+    std::set<std::string, std::less<>> best;
     const std::size_t wanted = q.limit + 1;
     db_.scan_prefix(family::names, q.prefix, no_expiry_check, [&](std::string_view key, std::string_view value) {
-        key_reader r(key);
-        r.text();
-        const std::string_view id = r.text();
+        const auto sep = key.rfind(key_separator);
+        if (sep == std::string_view::npos) return true;
+        const std::string_view id = key.substr(sep + 1);
         if (id <= q.after && !q.after.empty()) return true;
         if (best.size() == wanted && id >= *best.rbegin()) return true;
-        if (best.count(std::string(id))) return true;
+        if (best.find(id) != best.end()) return true;
         const name_entry e = decode_name_entry(value);
         if (q.keep && !q.keep(e.establishment, e.prof)) return true;
         best.emplace(id);

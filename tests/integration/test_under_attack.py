@@ -1,0 +1,49 @@
+"""Under attack (SPEC §3): credential stuffing from many addresses, one
+attempt each, over many accounts. Per-account lockouts still hold, and the
+attack is visible: refused logins counted by reason in /metrics and a
+warning in the log once the global rate crosses
+login.alert_failures_per_minute."""
+
+import re
+
+from test_accounts import DEMO_PASSWORD, FAST
+
+
+def metric(srv, name, labels=""):
+    status, _, body = srv.request("GET", "/metrics")
+    assert status == 200
+    pattern = r"^" + re.escape(name + ("{" + labels + "}" if labels else "")) + r" (\d+)$"
+    m = re.search(pattern, body.decode(), re.MULTILINE)
+    return int(m.group(1)) if m else None
+
+
+def test_credential_stuffing_is_locked_out_counted_and_alerted(start_server):
+    srv = start_server("--demo.seed", "true", "--http.trusted_proxies", "127.0.0.0/8",
+                       "--login.lockout_threshold", "3", "--login.alert_failures_per_minute", "8", *FAST)
+    assert metric(srv, "sesame_login_failure_alarm") == 0
+
+    def attempt(i, identifier, password):
+        status, _, body = srv.json("POST", "/api/v1/session",
+                                   body={"identifier": identifier, "password": password},
+                                   headers={"X-Forwarded-For": "198.51.100.%d" % (i + 1)})
+        return status, body
+
+    # One attempt per address: no address limit is ever reached...
+    statuses = [attempt(i, "m.dupont", "stuffed-password-%d" % i)[0] for i in range(5)]
+    # ... but the account locks after 3 wrong passwords, whatever the address.
+    assert statuses[:3] == [401, 401, 401] and statuses[3:] == [423, 423]
+    assert attempt(10, "m.dupont", DEMO_PASSWORD)[0] == 423
+    for i in range(6):
+        status, body = attempt(20 + i, "inconnu%d.stuffing" % i, "stuffed-password")
+        assert status == 401 and body["error"] == "invalid_credentials"
+
+    assert metric(srv, "sesame_login_failures_total", 'reason="wrong_password"') == 3
+    assert metric(srv, "sesame_login_failures_total", 'reason="locked"') == 3
+    assert metric(srv, "sesame_login_failures_total", 'reason="unknown_identifier"') == 6
+    # 12 refusals in the minute, past the threshold of 8: one warning, the gauge up.
+    assert srv.wait_for_event(lambda e: e.get("event") == "login_failure_alert" and e.get("threshold") == 8)
+    assert len(srv.events("login_failure_alert")) == 1
+    assert metric(srv, "sesame_login_failure_alarm") == 1
+    # A right password elsewhere still works, and is counted.
+    assert attempt(40, "l.dupont", DEMO_PASSWORD)[0] == 200
+    assert metric(srv, "sesame_login_successes_total") == 1
