@@ -87,6 +87,7 @@ int run_serve(const command_line& cl) {
     login_monitor logins(registry, cfg.login.alert_failures_per_minute, clock);
     accounts.set_monitor(&logins);
     recovery_service recovery(ports, repo, accounts, crypto, hasher, make_recovery_policy(cfg), db->server_secret());
+    recovery.set_metrics(registry);
     staff_service staff(ports, repo, repo, repo, accounts, recovery, crypto, hasher);
     if (cfg.demo.seed) {
         if (seed_demo_accounts(repo, repo, crypto, hasher, clock.now())) log::info("demo_accounts_created");

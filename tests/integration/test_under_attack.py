@@ -47,3 +47,36 @@ def test_credential_stuffing_is_locked_out_counted_and_alerted(start_server):
     # A right password elsewhere still works, and is counted.
     assert attempt(40, "l.dupont", DEMO_PASSWORD)[0] == 200
     assert metric(srv, "sesame_login_successes_total") == 1
+
+
+NOT_MOBILES = ["08 99 12 34 56", "01 45 67 89 01", "+44 7700 900123", "09 70 12 34 56", "+33 8 99 12 34 56"]
+
+
+def test_sms_pumping_no_sms_to_premium_fixed_or_foreign_numbers(start_server, tmp_path):
+    # Import: every such phone is a refused row, reported with its line.
+    csv_path = tmp_path / "parents.csv"
+    lines = ["profile,external_id,last_name,first_name,establishment,phone"]
+    lines += ["parent,P%d,Martin,Paul,0751234A,%s" % (i, n) for i, n in enumerate(NOT_MOBILES)]
+    lines += ["parent,OK1,Martin,Léa,0751234A,06 11 22 33 44"]
+    csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from conftest import run_cli
+    store = str(tmp_path / "data")
+    proc = run_cli("import", "--store.path", store, str(csv_path), *FAST)
+    assert proc.returncode == 1
+    for line in range(2, 2 + len(NOT_MOBILES)):
+        assert "ligne %d" % line in proc.stderr, proc.stderr
+    assert proc.stdout.count("\n") == 2  # header + the one good row
+    srv = start_server("--demo.seed", "true", "--limits.sends_per_destination", "2/1h", *FAST, store=store)
+    # Typed at the public routes: 400, nothing stored, nothing sent.
+    for n in NOT_MOBILES:
+        status, _, err = srv.json("POST", "/api/v1/activation", body={"phone": n})
+        assert status == 400 and err["field"] == "phone", n
+        status, _, err = srv.json("POST", "/api/v1/recovery/identifier", body={"profile": "parent", "phone": n})
+        assert status == 400 and err["field"] == "phone", n
+    # A destination past its cap: accepted as usual, not sent, counted.
+    for _ in range(3):
+        assert srv.json("POST", "/api/v1/recovery/identifier",
+                        body={"profile": "parent", "phone": "06 12 34 56 78"})[0] == 202
+    # The refusal is decided in the request itself: counted before its 202.
+    assert metric(srv, "sesame_sends_refused_total", 'reason="destination_limit"') == 1
+    assert metric(srv, "sesame_sends_refused_total", 'reason="sms_hourly_limit"') == 0
