@@ -51,6 +51,8 @@ int run_serve(const command_line& cl) {
         store::open_options opts;
         opts.path = cfg.store.path;
         opts.sync_writes = cfg.store.sync_writes;
+        opts.write_buffer_bytes = cfg.store.memtable_bytes;
+        opts.total_write_buffer_bytes = std::size_t{3} * cfg.store.memtable_bytes;
         db = store::database::open(opts);
     } catch (const std::exception& e) {
         return fail(exit_failure, e.what());
@@ -108,7 +110,7 @@ int run_serve(const command_line& cl) {
     net::router routes;
     net::system_probes probes;
     probes.registry = &registry;
-    probes.ready = [&] { return running && delivering && db != nullptr && !hashing.stopped(); };
+    probes.ready = [&] { return running && delivering && db != nullptr && !hashing.stopped() && db->writable(); };
     net::add_system_routes(routes, probes);
     net::api_context api{accounts, blocking, hashing, clock, cfg.http.secure_cookies};
     net::add_account_routes(routes, api);

@@ -297,6 +297,10 @@ std::vector<key_spec> build_specs() {
                          [](auto& s) -> auto& { return s.store.sync_writes; }));
     k.push_back(uint_key("store.threads", {}, "fils pour les appels bloquants au stockage",
                          [](auto& s) -> auto& { return s.store.threads; }, 1, 1024));
+    k.push_back(uint_key("store.memtable_bytes", {},
+                         "mémoire d'écriture par famille de colonnes (octets) ; autant d'espace disque libre est "
+                         "nécessaire pour reprendre après un disque plein",
+                         [](auto& s) -> auto& { return s.store.memtable_bytes; }, 1u << 20, 1u << 30));
     // smtp, dkim
     k.push_back(optional_key(
         "smtp.url", "serveur SMTP : smtp://hôte:port, smtp+starttls://..., smtps://..., user:motdepasse@ "

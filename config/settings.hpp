@@ -43,6 +43,9 @@ struct store_settings {
     std::string path = "./data";
     bool sync_writes = true;  // WAL fsync for writes a user was told succeeded
     std::uint32_t threads = 32;  // blocking-call pool; mostly waiting on fsync, so more than the cores
+    // Memtable per column family (all together: three times it). RocksDB
+    // also needs this much free disk to leave a full-disk error by itself.
+    std::uint32_t memtable_bytes = 32u << 20;
 };
 
 struct smtp_settings {

@@ -109,6 +109,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// The store cannot write right now (a full disk, an I/O error on a write):
+// the request had no effect. Answered 503 `overloaded` at the HTTP boundary,
+// never 500; the store recovers by itself once it can write again.
+class unavailable_error : public infrastructure_error {
+public:
+    using infrastructure_error::infrastructure_error;
+};
+
 // What an exception caught at such a boundary says, for the log: what() of a
 // std::exception, else "unknown exception". Never throws for a non-null `e`.
 std::string what_of(std::exception_ptr e);

@@ -270,6 +270,13 @@ struct http_server::impl {
         }
         try {
             co_return co_await m.matched->fn(req);
+        } catch (const unavailable_error& e) {
+            // The store cannot write (a full disk): the request had no
+            // effect; the client may retry.
+            log::warn("handler_unavailable", {{"route", m.matched->pattern}, {"what", e.what()}});
+            domain_error busy = make_error(errc::overloaded);
+            busy.retry_after_s = 5;
+            co_return error_response(busy);
         } catch (const std::exception& e) {
             log::error("handler_failed", {{"route", m.matched->pattern}, {"what", e.what()}});
         }

@@ -162,8 +162,15 @@ public:
     std::vector<std::optional<std::string>> multi_get(
         const std::vector<std::pair<family, std::string_view>>& keys, timestamp now) const;
 
-    // Applies every operation of `batch` atomically, or throws (nothing applied).
+    // Applies every operation of `batch` atomically, or throws (nothing
+    // applied): unavailable_error when the disk is full or a write fails
+    // with an I/O error (the store then refuses writes until RocksDB's
+    // Resume() succeeds; later writes and writable() retry it, at most
+    // twice a second), store_error otherwise. A failed WAL fsync stays
+    // fatal: what it covered cannot be known to be on disk.
     void write(const write_batch& batch, durability d = durability::synced);
+    // Whether writes can go through now (tries to resume first): /readyz.
+    bool writable();
 
     // Calls visit(key, value) for each live record whose key starts with
     // `prefix` (empty: the whole family), in key order or reversed

@@ -4,8 +4,15 @@ attack is visible: refused logins counted by reason in /metrics and a
 warning in the log once the global rate crosses
 login.alert_failures_per_minute."""
 
+import errno
+import os
 import re
+import subprocess
+import time
 
+import pytest
+
+from conftest import outbox_messages, wait_for_messages
 from test_accounts import DEMO_PASSWORD, FAST
 
 
@@ -80,3 +87,78 @@ def test_sms_pumping_no_sms_to_premium_fixed_or_foreign_numbers(start_server, tm
     # The refusal is decided in the request itself: counted before its 202.
     assert metric(srv, "sesame_sends_refused_total", 'reason="destination_limit"') == 1
     assert metric(srv, "sesame_sends_refused_total", 'reason="sms_hourly_limit"') == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 12 MiB tmpfs mounted for the test (root only), unmounted after."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mnt)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: " + done.stderr.decode())
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def fill(path):
+    """Writes zeros into `path` until the filesystem is full."""
+    with open(path, "wb") as f:
+        block = b"\0" * (1 << 20)
+        try:
+            while True:
+                f.write(block)
+                f.flush()
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+    # Whatever the last partial write left: take it too.
+    try:
+        with open(str(path) + ".2", "wb") as f:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+    except OSError:
+        pass
+
+
+def test_a_full_disk_answers_503_then_recovers_by_itself(start_server, small_disk):
+    srv = start_server("--demo.seed", "true", "--store.memtable_bytes", "1048576", "--recovery.resend_cooldown", "1s",
+                       "--limits.recovery_per_ip", "1000000", *FAST, store=str(small_disk / "data"))
+    assert srv.request("GET", "/readyz")[0] == 200
+    fill(small_disk / "filler")
+    # Decoy requests (each a synced write) until the store refuses: at most
+    # a few thousand, as RocksDB first uses the WAL space it preallocated.
+    refused = None
+    for i in range(30000):
+        status, r, body = srv.json("POST", "/api/v1/recovery/password",
+                                   body={"identifier": "plein%d" % i, "profile": "parent"})
+        if status != 202:
+            refused = (status, r, body)
+            break
+    assert refused is not None, "the store never refused a write on a full disk"
+    status, r, body = refused
+    assert status == 503 and body["error"] == "overloaded" and int(r.getheader("Retry-After")) >= 1
+    assert srv.request("GET", "/readyz")[0] == 503
+    sms_before = len([m for m in outbox_messages(srv.store) if m["to"] == "+33612345678"])
+    status, _, body = srv.json("POST", "/api/v1/recovery/password", body={"identifier": "m.dupont", "profile": "parent"})
+    assert status == 503 and body["error"] == "overloaded"
+    assert srv.proc.poll() is None  # no crash
+    # Space comes back: service resumes by itself (RocksDB's recovery, then ours).
+    os.remove(small_disk / "filler")
+    if os.path.exists(str(small_disk / "filler") + ".2"):
+        os.remove(str(small_disk / "filler") + ".2")
+    deadline = time.monotonic() + 30
+    while srv.request("GET", "/readyz")[0] != 200:
+        assert time.monotonic() < deadline, "the store did not become writable again"
+        time.sleep(0.2)
+    # The refused request left nothing behind; a new one goes through.
+    assert len([m for m in outbox_messages(srv.store) if m["to"] == "+33612345678"]) == sms_before
+    status, _, body = srv.json("POST", "/api/v1/recovery/password", body={"identifier": "m.dupont", "profile": "parent"})
+    if status == 429:
+        time.sleep(body["retry_after"])
+        status, _, body = srv.json("POST", "/api/v1/recovery/password", body={"identifier": "m.dupont", "profile": "parent"})
+    assert status == 202
+    assert wait_for_messages(srv.store, lambda m: m["to"] == "+33612345678" and m["reference"] == body["reference"])
+    assert srv.events("store_not_writable") and srv.events("store_writable_again")
