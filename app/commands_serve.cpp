@@ -3,6 +3,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include <cstdio>
@@ -30,6 +32,29 @@ namespace sesame::app {
 
 namespace {
 
+// Every connection is a file descriptor: raise the soft limit to the hard
+// one at start, and say so, with a warning when http.max_connections does
+// not fit (the accept loop would then hit EMFILE and pause).
+void size_file_descriptors(std::uint32_t max_connections) {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    const rlim_t before = lim.rlim_cur;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = before;
+    }
+    // Descriptors besides connections: the store's files, the pools, logs.
+    constexpr rlim_t reserve = 512;
+    log::info("file_descriptors", {{"soft_limit_before", std::int64_t(before)},
+                                   {"soft_limit", std::int64_t(lim.rlim_cur)},
+                                   {"hard_limit", std::int64_t(lim.rlim_max)}});
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < rlim_t(max_connections) + reserve)
+        log::warn("file_descriptors_short", {{"soft_limit", std::int64_t(lim.rlim_cur)},
+                                             {"http.max_connections", std::int64_t(max_connections)},
+                                             {"advice", "raise LimitNOFILE (systemd) or ulimit -n, or lower "
+                                                        "http.max_connections"}});
+}
+
 log::level parse_level(const std::string& s) {
     if (s == "debug") return log::level::debug;
     if (s == "warn") return log::level::warn;
@@ -45,6 +70,7 @@ int run_serve(const command_line& cl) {
     const config::settings& cfg = loaded->values;
     log::set_min_level(parse_level(cfg.log.level));
     for (const auto& w : loaded->warnings) log::warn("config_warning", {{"message", w}});
+    size_file_descriptors(cfg.http.max_connections);
 
     std::unique_ptr<store::database> db;
     try {

@@ -290,6 +290,9 @@ std::vector<key_spec> build_specs() {
                          [](auto& s) -> auto& { return s.http.max_import_bytes; }, 1024, uint32_max));
     k.push_back(uint_key("http.max_connections", {}, "connexions simultanées au plus",
                          [](auto& s) -> auto& { return s.http.max_connections; }, 1, 10'000'000));
+    k.push_back(uint_key("http.max_connections_per_ip", {},
+                         "connexions simultanées d'une même adresse (les mandataires de confiance en sont exemptés)",
+                         [](auto& s) -> auto& { return s.http.max_connections_per_ip; }, 1, 10'000'000));
     // store
     k.push_back(string_key("store.path", {}, "répertoire RocksDB",
                            [](auto& s) -> auto& { return s.store.path; }, non_empty));

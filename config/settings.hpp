@@ -37,6 +37,7 @@ struct http_settings {
     std::uint32_t max_body_bytes = 64 * 1024;
     std::uint32_t max_import_bytes = 64u * 1024 * 1024;
     std::uint32_t max_connections = 10000;
+    std::uint32_t max_connections_per_ip = 256;  // addresses in trusted_proxies are exempt
 };
 
 struct store_settings {

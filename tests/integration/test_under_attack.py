@@ -7,6 +7,7 @@ login.alert_failures_per_minute."""
 import errno
 import os
 import re
+import socket
 import subprocess
 import time
 
@@ -162,3 +163,83 @@ def test_a_full_disk_answers_503_then_recovers_by_itself(start_server, small_dis
     assert status == 202
     assert wait_for_messages(srv.store, lambda m: m["to"] == "+33612345678" and m["reference"] == body["reference"])
     assert srv.events("store_not_writable") and srv.events("store_writable_again")
+
+
+def connect_from(srv, source, timeout=5):
+    s = socket.create_connection((srv.host, srv.port), timeout=timeout, source_address=(source, 0))
+    return s
+
+
+def closed_at_once(s):
+    """True when the server closed the socket without answering."""
+    s.settimeout(2)
+    try:
+        return s.recv(1) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_slowloris_from_one_address_cannot_take_the_server(start_server):
+    srv = start_server("--http.max_connections_per_ip", "20", "--http.read_timeout", "10s")
+    trickling = []
+    for _ in range(20):
+        s = connect_from(srv, "127.0.0.1")
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finished
+        trickling.append(s)
+    # The 21st connection from that address is closed at once...
+    extra = connect_from(srv, "127.0.0.1")
+    assert closed_at_once(extra)
+    # ... while another address is served normally, and quickly.
+    for _ in range(20):
+        c = connect_from(srv, "127.0.0.2")
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = c.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200"), data
+        c.close()
+    # Slow readers: ask for the metrics page and read it a byte at a time.
+    slow = []
+    for _ in range(5):
+        c = connect_from(srv, "127.0.0.3")
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+        c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.recv(1)
+        slow.append(c)
+    m = connect_from(srv, "127.0.0.2")
+    m.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    body = b""
+    while True:
+        chunk = m.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    text = body.decode("utf-8", "replace")
+    assert re.search(r'^sesame_http_connections_refused_total\{limit="per_ip"\} ([1-9]\d*)$', text, re.MULTILINE)
+    for s in trickling + slow + [extra]:
+        s.close()
+    # After they leave (the server sees each close on its pending read), the
+    # address may connect again.
+    deadline = time.monotonic() + 10
+    while True:
+        again = connect_from(srv, "127.0.0.1")
+        again.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        try:
+            answer = again.recv(64)
+        except ConnectionResetError:
+            answer = b""
+        again.close()
+        if answer.startswith(b"HTTP/1.1 200"):
+            break
+        assert time.monotonic() < deadline, "the address stayed refused after its connections closed"
+
+
+def test_file_descriptors_are_sized_at_start(start_server):
+    srv = start_server()
+    [ev] = srv.events("file_descriptors")
+    assert ev["soft_limit"] >= ev["soft_limit_before"] and ev["soft_limit"] == ev["hard_limit"]
