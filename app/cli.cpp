@@ -6,7 +6,8 @@
 namespace sesame::app {
 
 std::variant<command_line, std::string> parse_command_line(int argc, char** argv,
-                                                           const std::set<std::string>& allowed_options) {
+                                                           const std::set<std::string>& allowed_options,
+                                                           const std::set<std::string>& switches) {
     command_line cl;
     if (argc >= 2) cl.command = argv[1];
     for (int i = 2; i < argc; ++i) {
@@ -20,6 +21,10 @@ std::variant<command_line, std::string> parse_command_line(int argc, char** argv
             continue;
         }
         std::string name = arg.substr(2);
+        if (switches.count(name)) {
+            cl.options[name] = "true";
+            continue;
+        }
         std::optional<std::string> value;
         if (const auto eq = name.find('='); eq != std::string::npos) {
             value = name.substr(eq + 1);

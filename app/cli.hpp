@@ -28,10 +28,12 @@ struct command_line {
     std::vector<std::string> positionals;
 };
 
-// argv[1] is the command; `allowed_options` are the command's own options.
-// Returns the French usage error on failure.
+// argv[1] is the command; `allowed_options` are the command's own options
+// (each with a value), `switches` its options without one (stored as
+// "true" in `options`). Returns the French usage error on failure.
 std::variant<command_line, std::string> parse_command_line(int argc, char** argv,
-                                                           const std::set<std::string>& allowed_options);
+                                                           const std::set<std::string>& allowed_options,
+                                                           const std::set<std::string>& switches = {});
 
 // Loads the configuration from the command line and the process environment.
 std::variant<config::loaded, config::config_error> load_settings(const command_line& cl);

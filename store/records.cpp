@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/name_search.hpp"
 #include "store/codec.hpp"
 
 namespace sesame::store {
@@ -408,6 +409,22 @@ outbox_message decode_outbox_message(std::string_view bytes) {
     }
     d.expect_end();
     return m;
+}
+
+// ---- index records ----
+
+std::vector<index_record> index_records(const account& a) {
+    std::vector<index_record> out;
+    if (a.staff) out.push_back({family::staff, keys::account(a.identifier), {}});
+    if (auto tokens = name_search_tokens(a); !tokens.empty()) {
+        const std::string entry = encode_name_entry(a.prof, a.establishment);
+        for (const auto& t : tokens) out.push_back({family::names, keys::name(t, a.identifier), entry});
+    }
+    if (!a.external_id.empty())
+        out.push_back({family::external_ids, keys::external_id(a.establishment, a.external_id), a.identifier});
+    if (a.phone && !a.phone->empty()) out.push_back({family::phones, keys::phone(*a.phone, a.identifier), {}});
+    if (!a.email.empty()) out.push_back({family::emails, keys::email(a.email, a.identifier), {}});
+    return out;
 }
 
 // ---- keys ----

@@ -25,6 +25,7 @@
 #include "core/account.hpp"
 #include "core/outbox.hpp"
 #include "core/recovery_flow.hpp"
+#include "store/database.hpp"
 
 namespace sesame::store {
 
@@ -62,6 +63,15 @@ name_entry decode_name_entry(std::string_view bytes);
 
 std::string encode_flow(const recovery_flow& f);
 recovery_flow decode_flow(std::string_view bytes);
+
+// An index record an account owns: (family, key, value). The external id,
+// phone and e-mail indexes, the staff list, and the name-search tokens.
+struct index_record {
+    family f;
+    std::string key;
+    std::string value;
+};
+std::vector<index_record> index_records(const account& a);
 
 // True when `s` holds a 0x00 byte: it cannot be a text key part, so no
 // record can be stored under it.

@@ -30,34 +30,13 @@ std::uint64_t next_journal_sequence() {
     return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-struct index_entry {
-    family f;
-    std::string key;
-    std::string value;
-};
-
-// The index records an account owns.
-std::vector<index_entry> index_entries(const account& a) {
-    std::vector<index_entry> out;
-    if (a.staff) out.push_back({family::staff, keys::account(a.identifier), {}});
-    if (auto tokens = name_search_tokens(a); !tokens.empty()) {
-        const std::string entry = encode_name_entry(a.prof, a.establishment);
-        for (const auto& t : tokens) out.push_back({family::names, keys::name(t, a.identifier), entry});
-    }
-    if (!a.external_id.empty())
-        out.push_back({family::external_ids, keys::external_id(a.establishment, a.external_id), a.identifier});
-    if (a.phone && !a.phone->empty()) out.push_back({family::phones, keys::phone(*a.phone, a.identifier), {}});
-    if (!a.email.empty()) out.push_back({family::emails, keys::email(a.email, a.identifier), {}});
-    return out;
-}
-
 void add_account_write(write_batch& b, const changes::account_write& w) {
-    const auto fresh = index_entries(w.after);
-    const auto before_entries = w.before ? index_entries(*w.before) : std::vector<index_entry>{};
+    const auto fresh = index_records(w.after);
+    const auto before_entries = w.before ? index_records(*w.before) : std::vector<index_record>{};
     if (w.before) {
         for (const auto& old : before_entries) {
             const bool kept = std::any_of(fresh.begin(), fresh.end(),
-                                          [&](const index_entry& n) { return n.f == old.f && n.key == old.key; });
+                                          [&](const index_record& n) { return n.f == old.f && n.key == old.key; });
             if (!kept) b.del(old.f, old.key);
         }
     }
@@ -65,7 +44,7 @@ void add_account_write(write_batch& b, const changes::account_write& w) {
     for (const auto& n : fresh) {
         // An unchanged index record is not written again (a login or a
         // counter rewrites the account, not its dozen name keys).
-        const bool same = w.before && std::any_of(before_entries.begin(), before_entries.end(), [&](const index_entry& o) {
+        const bool same = w.before && std::any_of(before_entries.begin(), before_entries.end(), [&](const index_record& o) {
                               return o.f == n.f && o.key == n.key && o.value == n.value;
                           });
         if (!same) b.put(n.f, n.key, n.value);
@@ -74,7 +53,7 @@ void add_account_write(write_batch& b, const changes::account_write& w) {
 
 void add_account_delete(write_batch& b, const account& a) {
     b.del(family::accounts, keys::account(a.identifier));
-    for (const auto& old : index_entries(a)) b.del(old.f, old.key);
+    for (const auto& old : index_records(a)) b.del(old.f, old.key);
 }
 
 std::vector<std::string> identifiers_under(const database& db, family f, const std::string& prefix) {
@@ -379,7 +358,7 @@ bool repository::rebuild_derived_indexes(bool force) {
     if (!force && db_.get(family::meta, marker, no_expiry_check)) return false;
     write_batch b;
     db_.scan_prefix(family::accounts, {}, no_expiry_check, [&](std::string_view, std::string_view value) {
-        for (const auto& e : index_entries(decode_account(value))) b.put(e.f, e.key, e.value);
+        for (const auto& e : index_records(decode_account(value))) b.put(e.f, e.key, e.value);
         if (b.size() >= 8192) {
             db_.write(b, durability::buffered);
             b.clear();

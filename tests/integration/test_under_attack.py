@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from conftest import outbox_messages, wait_for_messages
+import conftest
+from conftest import outbox_messages, run_cli, wait_for_messages
 from test_accounts import DEMO_PASSWORD, FAST
 
 
@@ -67,7 +68,6 @@ def test_sms_pumping_no_sms_to_premium_fixed_or_foreign_numbers(start_server, tm
     lines += ["parent,P%d,Martin,Paul,0751234A,%s" % (i, n) for i, n in enumerate(NOT_MOBILES)]
     lines += ["parent,OK1,Martin,Léa,0751234A,06 11 22 33 44"]
     csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from conftest import run_cli
     store = str(tmp_path / "data")
     proc = run_cli("import", "--store.path", store, str(csv_path), *FAST)
     assert proc.returncode == 1
@@ -243,3 +243,49 @@ def test_file_descriptors_are_sized_at_start(start_server):
     srv = start_server()
     [ev] = srv.events("file_descriptors")
     assert ev["soft_limit"] >= ev["soft_limit_before"] and ev["soft_limit"] == ev["hard_limit"]
+
+
+CRASH_ROUNDS = int(os.environ.get("SESAME_CRASH_ROUNDS", "3"))
+
+
+def check_store(store):
+    proc = run_cli("check", "--store.path", store)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "cohérent" in proc.stdout
+    return proc.stdout
+
+
+def test_kill_9_at_random_moments_leaves_a_consistent_store(start_server, tmp_path):
+    """kill -9 during an import, a recovery burst and a delivery burst, at a
+    random moment each round; after each, `sesame check` finds the store
+    consistent and a server starts on it. (bench/crash_rounds.sh runs 20
+    rounds of each.)"""
+    import random
+    rng = random.Random(7)
+    store = str(tmp_path / "data")
+    csv_path = tmp_path / "accounts.csv"
+    rows = ["profile,external_id,last_name,first_name,establishment,phone"]
+    rows += ["parent,K%d,Nom%s,Prénom,0751234A,06%08d" % (i, chr(97 + i % 26), i) for i in range(20000)]
+    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for _ in range(CRASH_ROUNDS):
+        # An import killed part way.
+        proc = subprocess.Popen([conftest.BIN, "import", "--store.path", store, str(csv_path), "--out", os.devnull,
+                                 *FAST], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 0.6))  # a random moment, not a synchronisation
+        proc.kill()
+        proc.wait()
+        check_store(store)
+        # A recovery burst, killed at a random moment.
+        srv = start_server("--demo.seed", "true", "--limits.recovery_per_ip", "1000000", *FAST, store=store)
+        stop = time.monotonic() + rng.uniform(0.2, 0.8)
+        i = 0
+        while time.monotonic() < stop:
+            srv.json("POST", "/api/v1/recovery/password", body={"identifier": "nomb.%d" % i, "profile": "parent"})
+            srv.json("POST", "/api/v1/recovery/identifier", body={"profile": "parent", "phone": "06%08d" % i})
+            i += 1
+        srv.proc.kill()
+        srv.proc.wait()
+        check_store(store)
+    # The store still serves after all that.
+    srv = start_server(*FAST, store=store)
+    assert srv.request("GET", "/readyz")[0] == 200
