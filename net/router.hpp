@@ -37,6 +37,13 @@ struct route_match {
     std::string allow;  // for wrong_method: "GET, HEAD"
 };
 
+// A handler for `fn(ctx, req)`: route tables bind their handler functions
+// to their context with it. `ctx` must outlive the router.
+template <class Context, boost::asio::awaitable<response> (*fn)(Context&, request&)>
+handler bind_to(Context& ctx) {
+    return [&ctx](request& req) { return fn(ctx, req); };
+}
+
 class router {
 public:
     void add(method verb, std::string pattern, handler fn, route_options options = {});
