@@ -212,11 +212,26 @@ std::string crypto_openssl::es256_sign(std::string_view private_key, std::string
         return d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(encoded.size()));
     });
     if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_EC) throw infrastructure_error("es256: bad private key");
-    std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+    // One signing context per thread and key, initialised once: OpenSSL 3
+    // fetches algorithms on every init, which costs more than the signature.
+    struct signer {
+        pkey_ptr key;
+        std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx{nullptr, &EVP_PKEY_CTX_free};
+    };
+    thread_local signer tl;
+    if (tl.key != key) {
+        tl.ctx.reset(EVP_PKEY_CTX_new(key.get(), nullptr));
+        if (!tl.ctx || EVP_PKEY_sign_init(tl.ctx.get()) != 1) {
+            tl.ctx.reset();
+            tl.key.reset();
+            throw infrastructure_error("es256: signing setup failed");
+        }
+        tl.key = key;
+    }
+    const std::string digest = sha256(data);
     unsigned char der[80];
     std::size_t der_len = sizeof der;
-    if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
-        EVP_DigestSign(ctx.get(), der, &der_len, bytes(data), data.size()) != 1)
+    if (EVP_PKEY_sign(tl.ctx.get(), der, &der_len, bytes(digest), digest.size()) != 1)
         throw infrastructure_error("es256: signing failed");
     const unsigned char* p = der;
     std::unique_ptr<ECDSA_SIG, ecdsa_sig_free> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
