@@ -12,7 +12,6 @@ namespace {
 constexpr std::size_t max_param_bytes = 2048;
 constexpr std::size_t max_client_name_bytes = 100;
 constexpr std::size_t max_uris = 20;
-constexpr duration service_retention = std::chrono::days(400);
 
 std::int64_t seconds_of(timestamp t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();

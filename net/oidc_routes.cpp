@@ -136,8 +136,13 @@ awaitable<response> get_jwks(oidc_context& ctx, request&) {
     co_return r;
 }
 
+// OIDC Core §3.1.2.1: GET and POST (a form body). A cross-site POST carries
+// no SameSite=Lax cookie, so it goes through the login page like a request
+// without a session.
 awaitable<response> get_authorize(oidc_context& ctx, request& req) {
-    const auto params = parse_form(req.query);
+    if (req.verb == method::post && !is_form(req))
+        co_return page(400, "Demande de connexion invalide", "La demande de connexion est mal formée.");
+    const auto params = parse_form(req.verb == method::post ? std::string_view(req.body) : req.query);
     if (!params)
         co_return page(400, "Demande de connexion invalide",
                        "La demande de connexion est mal formée (un paramètre est répété ou trop long).");
@@ -399,6 +404,7 @@ void add_oidc_routes(router& r, oidc_context& ctx) {
     r.add(method::get, "/.well-known/openid-configuration", bind<get_discovery>(ctx));
     r.add(method::get, "/oidc/jwks", bind<get_jwks>(ctx));
     r.add(method::get, "/oidc/authorize", bind<get_authorize>(ctx));
+    r.add(method::post, "/oidc/authorize", bind<get_authorize>(ctx), relying_party);
     r.add(method::post, "/oidc/token", bind<post_token>(ctx), relying_party);
     r.add(method::get, "/oidc/userinfo", bind<userinfo_handler>(ctx), relying_party);
     r.add(method::post, "/oidc/userinfo", bind<userinfo_handler>(ctx), relying_party);
