@@ -35,7 +35,10 @@ std::variant<command_line, std::string> parse_command_line(int argc, char** argv
         if (!value) return "l'option --" + name + " attend une valeur";
         if (name == "config") cl.config_file = *value;
         else if (name.find('.') != std::string::npos) cl.config_flags.emplace_back(name, *value);
-        else if (allowed_options.count(name)) cl.options[name] = *value;
+        else if (allowed_options.count(name)) {
+            cl.options[name] = *value;
+            cl.repeated[name].push_back(*value);
+        }
         else return "option inconnue --" + name;
     }
     return cl;

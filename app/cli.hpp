@@ -24,7 +24,8 @@ struct command_line {
     bool help = false;
     std::optional<std::string> config_file;
     std::vector<std::pair<std::string, std::string>> config_flags;
-    std::map<std::string, std::string> options;  // command options, without "--"
+    std::map<std::string, std::string> options;  // command options, without "--" (the last value)
+    std::map<std::string, std::vector<std::string>> repeated;  // every value of each option, in order
     std::vector<std::string> positionals;
 };
 

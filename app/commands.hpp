@@ -24,5 +24,6 @@ int run_staff(const command_line& cl);
 int run_backup(const command_line& cl);
 int run_check(const command_line& cl);
 int run_check_config(const command_line& cl);
+int run_oidc(const command_line& cl);
 
 }  // namespace sesame::app

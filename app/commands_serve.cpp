@@ -18,6 +18,8 @@
 #include "net/account_routes.hpp"
 #include "net/recovery_routes.hpp"
 #include "net/staff_routes.hpp"
+#include "net/jwt.hpp"
+#include "net/oidc_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/http_server.hpp"
 #include "net/system_routes.hpp"
@@ -117,6 +119,15 @@ int run_serve(const command_line& cl) {
     recovery_service recovery(ports, repo, accounts, crypto, hasher, make_recovery_policy(cfg), db->server_secret());
     recovery.set_metrics(registry);
     staff_service staff(ports, repo, repo, repo, accounts, recovery, crypto, hasher);
+    net::jwt_es256 jwt(crypto);
+    oidc_policy oidc_settings{cfg.http.public_url, cfg.oidc.access_token_ttl, cfg.oidc.refresh_token_ttl,
+                              cfg.oidc.code_ttl};
+    oidc_service oidc(ports, repo, crypto, jwt, db->server_secret(), oidc_settings);
+    try {
+        oidc.load_keys(clock.now());
+    } catch (const std::exception& e) {
+        return fail(exit_failure, e.what());
+    }
     if (cfg.demo.seed) {
         if (seed_demo_accounts(repo, repo, crypto, hasher, clock.now())) log::info("demo_accounts_created");
         if (seed_demo_staff(repo, repo, hasher, clock.now())) log::info("demo_staff_created");
@@ -145,6 +156,8 @@ int run_serve(const command_line& cl) {
     const auto hooks = add_delivery_routes(routes, api, repo, cfg);
     net::staff_context staff_api{api, staff, cfg.http.max_import_bytes};
     net::add_staff_routes(routes, staff_api);
+    net::oidc_context oidc_api{api, staff_api, oidc};
+    net::add_oidc_routes(routes, oidc_api);
 
     std::vector<std::string> route_names;
     for (const auto& r : routes.routes()) route_names.push_back(r.pattern);

@@ -24,6 +24,7 @@ const char* usage_text =
     "  staff          gère les comptes du personnel (staff add ...)\n"
     "  backup         écrit une sauvegarde cohérente de la base (aussi pendant que le serveur tourne)\n"
     "  check          vérifie la cohérence de la base (--repair reconstruit les index)\n"
+    "  oidc           services connectés par OpenID Connect (oidc client add ..., oidc rotate-keys)\n"
     "  check-config   vérifie la configuration et affiche la configuration effective\n"
     "  version        affiche la version\n"
     "\n"
@@ -63,6 +64,14 @@ const command_spec commands[] = {
      "Lit chaque enregistrement et vérifie les index, les flux et la file d'envoi au regard des comptes.\n"
      "Code de sortie 0 si tout est cohérent, 1 avec un rapport ; --repair reconstruit les index.\n",
      run_check, {"repair"}},
+    {"oidc", {"name", "redirect-uri", "post-logout-redirect-uri"},
+     "Usage : sesame oidc client add --store.path CHEMIN --name NOM --redirect-uri URI [--redirect-uri URI ...]\n"
+     "                               [--post-logout-redirect-uri URI ...] [--public]\n"
+     "        sesame oidc rotate-keys --store.path CHEMIN\n"
+     "client add affiche « client_id: ... » et, pour un service confidentiel, « client_secret: ... ».\n"
+     "rotate-keys crée une nouvelle clé de signature ; l'ancienne reste publiée jusqu'à l'expiration de ses jetons.\n"
+     "Serveur arrêté (comme staff add).\n",
+     run_oidc, {"public"}},
     {"check-config", {}, "Usage : sesame check-config [--config FICHIER] [--clé valeur ...]\n", run_check_config},
     {"version", {}, "Usage : sesame version\n", run_version},
 };

@@ -350,6 +350,12 @@ std::vector<key_spec> build_specs() {
                          [](auto& s) -> auto& { return s.recovery.max_attempts; }, 1, 1000));
     k.push_back(duration_key("email.confirm_ttl", "durée de vie des liens de confirmation de courriel",
                              [](auto& s) -> auto& { return s.email.confirm_ttl; }));
+    k.push_back(duration_key("oidc.access_token_ttl", "durée de vie des jetons OpenID Connect (d'identité et d'accès)",
+                             [](auto& s) -> auto& { return s.oidc.access_token_ttl; }));
+    k.push_back(duration_key("oidc.refresh_token_ttl", "durée de vie d'un jeton de rafraîchissement OpenID Connect",
+                             [](auto& s) -> auto& { return s.oidc.refresh_token_ttl; }));
+    k.push_back(duration_key("oidc.code_ttl", "durée de vie d'un code d'autorisation OpenID Connect",
+                             [](auto& s) -> auto& { return s.oidc.code_ttl; }));
     k.push_back(duration_key("audit.retention", "durée de conservation du journal d'audit du personnel",
                              [](auto& s) -> auto& { return s.audit.retention; }));
     // workers

@@ -130,6 +130,12 @@ struct audit_settings {
     duration retention = hours(9600);  // 400 days
 };
 
+struct oidc_settings {
+    duration access_token_ttl = minutes(10);  // ID and access tokens
+    duration refresh_token_ttl = hours(720);
+    duration code_ttl = seconds(60);
+};
+
 struct demo_settings {
     bool seed = false;  // create demo accounts on an empty store
 };
@@ -151,6 +157,7 @@ struct settings {
     session_settings session;
     log_settings log;
     demo_settings demo;
+    oidc_settings oidc;
 };
 
 }  // namespace sesame::config

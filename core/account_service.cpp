@@ -255,6 +255,9 @@ void account_service::delete_sessions(const std::string& identifier, changes& ou
                                       std::string_view keep_digest) {
     for (auto& s : ports_.sessions.sessions_of(identifier, now))
         if (s.digest != keep_digest) out.sessions_deleted.push_back(std::move(s));
+    // Their single sign-on grants go too, with those of sessions already
+    // expired (offline_access refresh tokens outlive their session).
+    out.oidc.grants_of_account_ended.emplace_back(identifier, std::string(keep_digest));
 }
 
 status account_service::revoke_session(const authenticated& who, std::string_view public_id,
@@ -274,7 +277,7 @@ status account_service::revoke_session(const authenticated& who, std::string_vie
 void account_service::revoke_other_sessions(const authenticated& who, const client_info& client, timestamp now) {
     changes out;
     delete_sessions(who.acc.identifier, out, now, who.session.digest);
-    if (out.sessions_deleted.empty()) return;
+    if (out.sessions_deleted.empty()) return commit(out);  // grants of expired sessions
     out.add_journal(who.acc.identifier,
                     make_entry(now, journal_type::session_revoked, client, "self",
                                std::to_string(out.sessions_deleted.size()) + " autre(s) session(s) fermée(s)."));

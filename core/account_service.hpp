@@ -88,7 +88,8 @@ public:
     // A new session for `acc`, added to `out` (for flows that log the user
     // in, like parent activation). The token goes into the cookie.
     login_success open_session(const account& acc, const client_info& client, timestamp now, changes& out);
-    // Every session of the account but `keep_digest`, added to `out` for deletion.
+    // Every session of the account but `keep_digest`, added to `out` for
+    // deletion, with every single sign-on grant not made in `keep_digest`.
     void delete_sessions(const std::string& identifier, changes& out, timestamp now, std::string_view keep_digest = {});
 
 private:

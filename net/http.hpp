@@ -28,6 +28,7 @@ struct request {
     std::string_view origin;
     std::string_view cookie;
     std::string_view user_agent;
+    std::string_view authorization;  // OAuth client authentication and Bearer tokens
     std::string body;
     std::string client_ip;  // after X-Forwarded-For from trusted proxies
     bool secure = false;    // served over TLS

@@ -290,7 +290,8 @@ struct http_server::impl {
             co_return r;
         }
         if (changes_state(req.verb)) {
-            if (!req.origin.empty() && origin_of(req.origin) != public_origin) co_return error_response(errc::bad_origin);
+            if (!req.origin.empty() && !m.matched->options.any_origin && origin_of(req.origin) != public_origin)
+                co_return error_response(errc::bad_origin);
             if (m.matched->options.json_body) {
                 const bool has_type = !req.content_type.empty();
                 if ((has_type && req.media_type() != "application/json") || (!has_type && !req.body.empty()))

@@ -20,6 +20,9 @@ using handler = std::function<boost::asio::awaitable<response>(request&)>;
 struct route_options {
     std::size_t max_body = 0;  // 0: http.max_body_bytes
     bool json_body = true;     // POST/PATCH bodies must be application/json (415 otherwise)
+    // No Origin check: routes that no cookie authenticates (the OpenID
+    // Connect token and userinfo endpoints, called by relying parties).
+    bool any_origin = false;
 };
 
 struct route {

@@ -112,17 +112,6 @@ json::object staff_body(const account& a) {
     return o;
 }
 
-// The one staff authentication step: a live session (401), of an account
-// that need not change its password first (403 password_change_required),
-// that is a staff account (403 forbidden).
-awaitable<result<staff_caller>> require_staff(staff_context& ctx, const request& req) {
-    auto who = co_await require_session(ctx.api, req);
-    if (!who) co_return who.error();
-    if (!who->acc.staff)
-        co_return make_error(errc::forbidden, "Cet espace est réservé au personnel des établissements.");
-    co_return staff_caller{std::move(who->acc), client_of(req)};
-}
-
 // Runs a staff use case on the blocking pool for an authenticated caller:
 // `use(caller)` returns a result whose value `ok(value)` turns into the response.
 template <class Use, class Ok>
@@ -387,6 +376,14 @@ awaitable<response> delete_staff(staff_context& ctx, request& req) {
 }
 
 }  // namespace
+
+awaitable<result<staff_caller>> require_staff(staff_context& ctx, const request& req) {
+    auto who = co_await require_session(ctx.api, req);
+    if (!who) co_return who.error();
+    if (!who->acc.staff)
+        co_return make_error(errc::forbidden, "Cet espace est réservé au personnel des établissements.");
+    co_return staff_caller{std::move(who->acc), client_of(req)};
+}
 
 void add_staff_routes(router& r, staff_context& ctx) {
     r.add(method::get, "/api/v1/admin/accounts", bind_to<staff_context, get_accounts>(ctx));

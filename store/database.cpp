@@ -161,6 +161,9 @@ std::string_view name(family f) {
         case family::journal: return "journal";
         case family::audit: return "audit";
         case family::names: return "names";
+        case family::oidc_clients: return "oidc_clients";
+        case family::oidc: return "oidc";
+        case family::oidc_keys: return "oidc_keys";
     }
     throw std::invalid_argument("store: unknown family");
 }
