@@ -125,13 +125,14 @@ domain_error staff_service::refused(const staff_caller& who, staff_action action
 }
 
 result<account> staff_service::target(const staff_caller& who, staff_action action, std::string_view identifier,
-                                      timestamp now) {
+                                      timestamp now, std::optional<staff_action> audited_as) {
     const std::string id = normalize_login(identifier);
+    const staff_action logged = audited_as.value_or(action);
     std::optional<account> acc;
     if (!id.empty() && id.size() <= 128) acc = ports_.accounts.find_account(id);
-    if (!acc || acc->staff) return refused(who, action, permission::not_found, id.substr(0, 128), now);
+    if (!acc || acc->staff) return refused(who, logged, permission::not_found, id.substr(0, 128), now);
     if (const permission verdict = decide(who.info(), action, target_of(*acc)); verdict != permission::allowed)
-        return refused(who, action, verdict, id, now);
+        return refused(who, logged, verdict, id, now);
     return std::move(*acc);
 }
 
@@ -353,7 +354,8 @@ result<import_report> staff_service::import(const staff_caller& who, std::string
 
 result<account_record> staff_service::update(const staff_caller& who, std::string_view identifier,
                                              const account_patch& patch, timestamp now) {
-    auto seen = target(who, staff_action::account_read, identifier, now);
+    // Visible first (404 like a missing account), audited as the update.
+    auto seen = target(who, staff_action::account_read, identifier, now, staff_action::update_class);
     if (!seen) return seen.error();
     // Every field is checked before anything changes.
     std::vector<std::pair<staff_action, const char*>> asked;

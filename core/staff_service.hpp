@@ -142,7 +142,10 @@ public:
 private:
     // The account if the caller may take `action` on it: not_found (absent,
     // staff, or out of scope) or forbidden otherwise; a refusal is audited.
-    result<account> target(const staff_caller& who, staff_action action, std::string_view identifier, timestamp now);
+    // `audited_as`: the action the refusal is logged under, when the check is
+    // another's (an update first checks the account is visible).
+    result<account> target(const staff_caller& who, staff_action action, std::string_view identifier, timestamp now,
+                           std::optional<staff_action> audited_as = std::nullopt);
     audit_entry audit_line(const staff_caller& who, staff_action action, std::string target, std::string detail,
                            const account* about, timestamp now) const;
     // An audit line alone (reads, refusals): buffered.
