@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 
+#include <atomic>
 #include <csignal>
 
 #include <cstdio>
@@ -141,8 +142,9 @@ int run_serve(const command_line& cl) {
                           [&] { return double(hashing.rejected()); });
     registry.add_callback("sesame_hash_completed_total", "Argon2 pool jobs completed.",
                           [&] { return double(hashing.completed()); });
-    bool running = true;
-    bool delivering = false;
+    // Read by /readyz on the network threads, written by the signal handler.
+    std::atomic<bool> running{true};
+    std::atomic<bool> delivering{false};
 
     net::router routes;
     net::system_probes probes;

@@ -6,8 +6,9 @@
 //
 // BLOCKING. Every member function of `database` blocks the calling thread:
 // reads are bound by the memtable and block cache (a cache miss is a disk
-// read), synced writes wait for the WAL fsync (RocksDB groups concurrent
-// synced writers into one fsync), lock_key waits for the other holder, and
+// read), synced writes wait for the WAL fsync (a syncer thread of ours
+// fsyncs once for every writer waiting: group commit), lock_key waits for
+// the other holder, and
 // open/checkpoint/compact/flush do disk I/O that can take seconds. Callers
 // run them off the network threads (the server uses a small blocking pool).
 //

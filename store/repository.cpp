@@ -250,7 +250,7 @@ void repository::apply(const changes& c) {
     db_.write(b, c.synced ? durability::synced : durability::buffered);
 }
 
-// ---- outbox ----
+// ---- flows ----
 
 std::optional<recovery_flow> repository::find_flow(std::string_view id, timestamp now) {
     if (id.empty() || has_nul(id)) return std::nullopt;
@@ -286,6 +286,8 @@ std::vector<recovery_flow> repository::flows_of(std::string_view identifier, std
 }
 
 std::unique_lock<std::mutex> repository::lock_flow(std::string_view id) { return db_.lock_key(family::flows, id); }
+
+// ---- outbox ----
 
 std::unique_lock<std::mutex> repository::lock_message(std::string_view id) { return db_.lock_key(family::outbox, id); }
 

@@ -1,5 +1,5 @@
-// The one interface every outbox sender implements: the file outbox now, the
-// SMTP client and the SMS gateway clients later. Depends on core/outbox.hpp
+// The one interface every outbox sender implements: the file outbox, the SMTP
+// client and the SMS gateway clients. Depends on core/outbox.hpp
 // and Asio's awaitable only.
 #pragma once
 
