@@ -27,17 +27,27 @@ def source(i):
     return "127.0.%d.%d" % (n // 250, n % 250 + 1)
 
 
+async def connect(host, port, i, stats):
+    """A connection from client i's source address, counted; None (after a
+    short pause) when the connect fails."""
+    try:
+        reader, writer = await asyncio.open_connection(host, port, local_addr=(source(i), 0))
+    except OSError:
+        stats["connect_failed"] += 1
+        await asyncio.sleep(0.5)
+        return None
+    stats["open"] += 1
+    stats["peak"] = max(stats["peak"], stats["open"])
+    return reader, writer
+
+
 async def slowloris(host, port, i, stop, stats):
     header = b"GET /healthz HTTP/1.1\r\nHost: sesame\r\nX-Slow: " + b"a" * 64 + b"\r\n"
     while not stop.is_set():
-        try:
-            reader, writer = await asyncio.open_connection(host, port, local_addr=(source(i), 0))
-        except OSError:
-            stats["connect_failed"] += 1
-            await asyncio.sleep(0.5)
+        opened = await connect(host, port, i, stats)
+        if not opened:
             continue
-        stats["open"] += 1
-        stats["peak"] = max(stats["peak"], stats["open"])
+        reader, writer = opened
         try:
             for b in header:
                 if stop.is_set():
@@ -59,14 +69,10 @@ async def slowloris(host, port, i, stop, stats):
 
 async def slow_reader(host, port, path, i, stop, stats):
     while not stop.is_set():
-        try:
-            reader, writer = await asyncio.open_connection(host, port, local_addr=(source(i), 0))
-        except OSError:
-            stats["connect_failed"] += 1
-            await asyncio.sleep(0.5)
+        opened = await connect(host, port, i, stats)
+        if not opened:
             continue
-        stats["open"] += 1
-        stats["peak"] = max(stats["peak"], stats["open"])
+        reader, writer = opened
         try:
             writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: sesame\r\nAccept-Encoding: identity\r\n\r\n")
             await writer.drain()
