@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <list>
 #include <mutex>
@@ -211,15 +212,19 @@ struct http_server::impl {
             head += value;
             head += "\r\n";
         }
+        head += res.static_headers;
+        const std::string_view body = res.static_body.empty() ? std::string_view(res.body) : res.static_body;
         if (res.status >= 200 && res.status != 204 && res.status != 304) {
+            char digits[24];
+            const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
             head += "Content-Length: ";
-            head += std::to_string(res.body.size());
+            head.append(digits, end);
             head += "\r\n";
         }
         head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-        const bool with_body = req.verb != method::head && !res.body.empty();
+        const bool with_body = req.verb != method::head && !body.empty();
         const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                                       with_body ? asio::buffer(res.body) : asio::const_buffer{}};
+                                                       with_body ? asio::buffer(body) : asio::const_buffer{}};
         set_deadline(entry, settings.read_timeout);
         auto [ec, n] = co_await asio::async_write(stream, buffers, use_tuple);
         co_return !ec;
