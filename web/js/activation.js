@@ -2,7 +2,7 @@
 // (and the first name when several parents match) with the new password →
 // the identifier, with a session already open.
 import {
-  api, fill, message_of, minutes, on_submit, password_pair_errors, show_errors, show_step, show_weak_password, when,
+  api, fill, form_in, message_of, minutes, on_submit, password_pair_errors, show_errors, show_step, show_weak_password, when,
 } from './common.js';
 import { wire_code_form, wire_resend } from './code_step.js';
 import { dead_request } from './new_password.js';
@@ -12,7 +12,7 @@ const form = document.getElementById('demande');
 
 function ask_dates(activation_token, children) {
   const step = show_step(root, 'enfants', 'Vos enfants');
-  const f = step.querySelector('form');
+  const f = form_in(step);
   const holder = step.querySelector('[data-slot-dates]');
   const tpl = document.getElementById('date-enfant');
   const n = Math.max(1, children || 1);
@@ -73,7 +73,7 @@ function ask_code(flow) {
     sent_title: 'Vérifiez vos SMS',
     sent_text: `Si ce numéro est celui d'un responsable légal dont le compte n'est pas encore activé, un code à 6 chiffres vient de lui être envoyé. Il est valable ${minutes(flow.expires_in)}.`,
   });
-  const f = step.querySelector('form');
+  const f = form_in(step);
   wire_code_form(root, f, `/api/v1/activation/${flow.flow_id}/verify`, (data) => ask_dates(data.activation_token, data.children));
   wire_resend(root, f, `/api/v1/activation/${flow.flow_id}/resend`);
 }

@@ -204,6 +204,9 @@ export function show_step(root, name, title) {
   return node;
 }
 
+// The form of a step (the step itself, or the form inside it).
+export const form_in = (step) => (step.tagName === 'FORM' ? step : step.querySelector('form'));
+
 // Sets the text of every [data-slot=name] inside root.
 export function fill(root, values) {
   for (const [k, v] of Object.entries(values)) {

@@ -1,7 +1,7 @@
 // Forgotten password: profile and identifier → a code by SMS (parents) or
 // e-mail (pupils), with its reference and time; the code (or "Renvoyer le
 // code", with the cooldown counted down); then the new password.
-import { api, fill, message_of, minutes, missing_fields, on_submit, show_errors, show_step, when } from './common.js';
+import { api, fill, form_in, message_of, minutes, missing_fields, on_submit, show_errors, show_step, when } from './common.js';
 import { wire_code_form, wire_resend } from './code_step.js';
 import { choose_new_password } from './new_password.js';
 
@@ -20,7 +20,7 @@ function ask_code(flow) {
       : 'Si ce compte existe et a une adresse validée, un courriel vient de lui être envoyé, avec un lien et un code à 6 chiffres. Vous pouvez suivre le lien ou saisir le code ici.')
       + ` Il est valable ${minutes(flow.expires_in)}.`,
   });
-  const f = step.querySelector('form');
+  const f = form_in(step);
   wire_code_form(root, f, `/api/v1/recovery/password/${flow.flow_id}/verify`,
     (data) => choose_new_password(root, data.reset_token, 'Étape 3 sur 3'));
 

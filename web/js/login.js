@@ -2,7 +2,7 @@
 // server asks for it (staff); a new password first when the account must
 // change it; then /mon-compte (staff: /admin), or the same-origin `retour`.
 import {
-  api, clock_time, message_of, missing_fields, on_submit, password_pair_errors, safe_return, show_errors,
+  api, clock_time, form_in, message_of, missing_fields, on_submit, password_pair_errors, safe_return, show_errors,
   show_step, show_weak_password, wire_password_toggles,
 } from './common.js';
 
@@ -19,7 +19,7 @@ function destination(session) {
 // The password just typed stays in this closure only, for the change.
 function ask_new_password(session, typed) {
   const step = show_step(root, 'changer', 'Choisir un mot de passe');
-  const f = step.querySelector('form');
+  const f = form_in(step);
   on_submit(f, async () => {
     const errors = password_pair_errors(f);
     if (errors.length) return show_errors(f, errors);

@@ -2,7 +2,7 @@
 // (/mot-de-passe-oublie) and the e-mail link (/reinitialisation): choose the
 // new password with the reset token, then say it is done. A dead request
 // ends on the "recommencer" step with the reason.
-import { api, fill, message_of, on_submit, password_pair_errors, show_errors, show_step, show_weak_password } from './common.js';
+import { api, fill, form_in, message_of, on_submit, password_pair_errors, show_errors, show_step, show_weak_password } from './common.js';
 
 export function dead_request(root, data) {
   const step = show_step(root, 'recommencer', 'Demande expirée');
@@ -12,7 +12,7 @@ export function dead_request(root, data) {
 export function choose_new_password(root, reset_token, step_label) {
   const step = show_step(root, 'nouveau', 'Nouveau mot de passe');
   fill(step, { step: step_label || '' });
-  const form = step.querySelector('form');
+  const form = form_in(step);
   on_submit(form, async () => {
     const errors = password_pair_errors(form);
     if (errors.length) return show_errors(form, errors);
