@@ -343,9 +343,12 @@ export function safe_return(raw) {
 
 // Parameters of the location's fragment ("#flow=…&token=…"), then clears
 // it from the address bar so the secret does not linger in the history.
+// A link pasted later into the same tab changes only the fragment: the page
+// starts again with it.
 export function take_fragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  window.addEventListener('hashchange', () => location.reload(), { once: true });
   return params;
 }
 
