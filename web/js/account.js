@@ -5,7 +5,7 @@ import {
   api, clear_errors, fill, logout, message_of, notice, on_submit, password_pair_errors, show_errors, show_weak_password,
   when, wire_password_toggles,
 } from './common.js';
-import { describe_browser, event_label } from './activity.js';
+import { describe_browser, event_label, staff_actor } from './activity.js';
 
 const page = document.getElementById('compte');
 const loading = document.getElementById('chargement');
@@ -103,7 +103,7 @@ async function show_activity(append) {
   const tpl = document.getElementById('evenement');
   const items = r.data.events.map((e) => {
     const li = tpl.content.firstElementChild.cloneNode(true);
-    const by = e.actor ? ` (par l'établissement : ${e.actor})` : '';
+    const by = staff_actor(e.actor) ? ` (par l'établissement : ${staff_actor(e.actor)})` : '';
     fill(li, {
       what: event_label(e.type) + by,
       when: when(e.at),

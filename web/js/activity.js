@@ -22,6 +22,9 @@ const labels = {
 
 export const event_label = (type) => labels[type] || 'Autre événement';
 
+// Who acted, when it was a member of staff (not the person, the system or an import).
+export const staff_actor = (actor) => (actor && !['self', 'system', 'import'].includes(actor) ? actor : null);
+
 // "Firefox sous Windows", "Chrome sous Android"…; never the raw string alone.
 export function describe_browser(ua) {
   if (!ua) return 'Navigateur inconnu';

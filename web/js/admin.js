@@ -4,7 +4,7 @@
 // a request reference, and the audit log for the roles that may read it.
 // The server checks every right; the page only hides what the role cannot do.
 import { api, clear_errors, fill, logout, message_of, notice, on_submit, show_errors, when } from './common.js';
-import { describe_browser, event_label } from './activity.js';
+import { describe_browser, event_label, staff_actor } from './activity.js';
 
 const $ = (id) => document.getElementById(id);
 const roles = {
@@ -142,7 +142,7 @@ async function show_account_activity(append) {
   if (!append) list.replaceChildren();
   for (const e of r.data.events) {
     list.append(el('li', {},
-      el('strong', { textContent: event_label(e.type) + (e.actor ? ` (par ${e.actor})` : '') }),
+      el('strong', { textContent: event_label(e.type) + (staff_actor(e.actor) ? ` (par ${staff_actor(e.actor)})` : '') }),
       el('p', { className: 'portal-meta fr-mb-0', textContent: [when(e.at), e.ip, e.user_agent ? describe_browser(e.user_agent) : '', e.detail].filter(Boolean).join(' · ') })));
   }
   if (!list.children.length) list.append(el('li', { textContent: 'Aucun événement.' }));
