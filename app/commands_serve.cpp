@@ -15,6 +15,7 @@
 #include "core/metrics.hpp"
 #include "net/account_routes.hpp"
 #include "net/recovery_routes.hpp"
+#include "net/staff_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/http_server.hpp"
 #include "net/static_routes.hpp"
@@ -62,6 +63,12 @@ int run_serve(const command_line& cl) {
     boost::asio::thread_pool blocking(cfg.store.threads);
     metrics_registry registry;
     store::repository repo(*db);
+    repo.set_audit_retention(cfg.audit.retention);
+    try {
+        if (repo.rebuild_derived_indexes()) log::info("indexes_rebuilt", {{"indexes", "names, staff"}});
+    } catch (const std::exception& e) {
+        return fail(exit_failure, e.what());
+    }
 
     // Delivery: SMS and e-mail workers draining the durable outbox.
     std::unique_ptr<message_senders> senders;
@@ -80,9 +87,11 @@ int run_serve(const command_line& cl) {
     account_service accounts(ports, crypto, hasher, make_account_policy(cfg));
     accounts.set_dummy_hash(hasher.make_dummy_hash());
     recovery_service recovery(ports, repo, accounts, crypto, hasher, make_recovery_policy(cfg), db->server_secret());
+    staff_service staff(ports, repo, repo, repo, accounts, recovery, crypto, hasher);
     if (cfg.demo.seed) {
         if (seed_demo_accounts(repo, repo, crypto, hasher, clock.now())) log::info("demo_accounts_created");
-        std::fputs(demo_banner(), stdout);
+        if (seed_demo_staff(repo, repo, hasher, clock.now())) log::info("demo_staff_created");
+        std::fputs(demo_banner().c_str(), stdout);
         std::fflush(stdout);
     }
 
@@ -105,6 +114,8 @@ int run_serve(const command_line& cl) {
     net::recovery_context recovery_api{api, recovery};
     net::add_recovery_routes(routes, recovery_api);
     const auto hooks = add_delivery_routes(routes, api, repo, cfg);
+    net::staff_context staff_api{api, staff, cfg.http.max_import_bytes};
+    net::add_staff_routes(routes, staff_api);
     // The portal's pages and assets, from memory; after the API routes, which
     // are the busier ones to match.
     const net::static_site site(web::portal_assets());

@@ -2,6 +2,7 @@
 
 #include "core/account_import.hpp"
 #include "core/activation_code.hpp"
+#include "core/staff_account.hpp"
 
 namespace sesame::app {
 
@@ -9,6 +10,9 @@ namespace {
 
 constexpr const char* demo_password = "Sesame-demo-2026!";
 constexpr const char* demo_activation_code = "ESSA-YEZM-2345-6789";
+// The demo staff's TOTP secret (20 bytes): fixed, so a newcomer can compute
+// codes with oathtool. Only ever used with demo.seed.
+constexpr std::string_view demo_totp_secret = "sesame-demo-totp-key";
 
 account_row row(profile p, const char* ext, const char* first, const char* last, const char* phone, const char* email,
                 const char* class_name, std::optional<std::chrono::year_month_day> birth,
@@ -71,12 +75,41 @@ bool seed_demo_accounts(account_repository& accounts, change_sink& sink, crypto&
     return true;
 }
 
-const char* demo_banner() {
-    return "Comptes de démonstration (établissement 0751234A) :\n"
-           "  parent  m.dupont  mot de passe Sesame-demo-2026!   (mobile +33 6 12 34 56 78)\n"
-           "  élève   l.dupont  mot de passe Sesame-demo-2026!   (e-mail validé lucas.dupont@example.fr)\n"
-           "  élève   e.martin  code d'activation ESSA-YEZM-2345-6789 (première connexion)\n"
-           "  parent  k.benali  non activé, mobile +33 6 98 76 54 32 (activation par SMS)\n";
+bool seed_demo_staff(account_repository& accounts, change_sink& sink, password_hasher& hasher, timestamp now) {
+    changes out;
+    auto add = [&](const char* login, staff_role role, std::vector<std::string> scope) {
+        if (accounts.identifier_exists(login)) return;
+        account a;
+        a.identifier = login;
+        a.prof = profile::staff;
+        a.status = account_status::active;
+        a.password_hash = hasher.hash(demo_password);
+        a.password_changed_at = now;
+        a.created_at = a.updated_at = now;
+        a.staff = staff_info{role, std::move(scope), std::string(demo_totp_secret), 0};
+        out.accounts.push_back({a, std::nullopt});
+    };
+    add("admin", staff_role::admin, {});
+    add("secretariat", staff_role::secretariat, {"0751234A"});
+    if (out.accounts.empty()) return false;
+    sink.apply(out);
+    return true;
+}
+
+std::string demo_banner() {
+    const std::string secret = base32(demo_totp_secret);
+    return std::string(
+               "Comptes de démonstration (établissement 0751234A) :\n"
+               "  parent  m.dupont  mot de passe Sesame-demo-2026!   (mobile +33 6 12 34 56 78)\n"
+               "  élève   l.dupont  mot de passe Sesame-demo-2026!   (e-mail validé lucas.dupont@example.fr)\n"
+               "  élève   e.martin  code d'activation ESSA-YEZM-2345-6789 (première connexion)\n"
+               "  parent  k.benali  non activé, mobile +33 6 98 76 54 32 (activation par SMS)\n"
+               "Personnel de démonstration (mot de passe Sesame-demo-2026! et code TOTP) :\n"
+               "  admin        administrateur national\n"
+               "  secretariat  secrétariat de l'établissement 0751234A\n"
+               "  secret TOTP commun : ") +
+           secret + "\n  " + totp_uri("Sésame (démo)", "secretariat", demo_totp_secret) +
+           "\n  code du moment : oathtool --totp -b " + secret + "\n";
 }
 
 }  // namespace sesame::app

@@ -2,6 +2,8 @@
 // on an empty store, with the credentials the README lists.
 #pragma once
 
+#include <string>
+
 #include "core/crypto.hpp"
 #include "core/ports.hpp"
 
@@ -11,7 +13,12 @@ namespace sesame::app {
 bool seed_demo_accounts(account_repository& accounts, change_sink& sink, crypto& c, password_hasher& hasher,
                         timestamp now);
 
+// The demo staff: `admin` and `secretariat` (scope 0751234A), password as
+// the demo accounts, a fixed TOTP secret that demo_banner() prints. Each is
+// created when its login is free; returns true when one was.
+bool seed_demo_staff(account_repository& accounts, change_sink& sink, password_hasher& hasher, timestamp now);
+
 // Printed on standard output when the demo accounts exist.
-const char* demo_banner();
+std::string demo_banner();
 
 }  // namespace sesame::app

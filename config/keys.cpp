@@ -343,6 +343,8 @@ std::vector<key_spec> build_specs() {
                          [](auto& s) -> auto& { return s.recovery.max_attempts; }, 1, 1000));
     k.push_back(duration_key("email.confirm_ttl", "durée de vie des liens de confirmation de courriel",
                              [](auto& s) -> auto& { return s.email.confirm_ttl; }));
+    k.push_back(duration_key("audit.retention", "durée de conservation du journal d'audit du personnel",
+                             [](auto& s) -> auto& { return s.audit.retention; }));
     // workers
     k.push_back(duration_key("workers.retry_initial", "premier délai entre deux tentatives d'envoi",
                              [](auto& s) -> auto& { return s.workers.retry_initial; }));

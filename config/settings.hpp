@@ -121,6 +121,10 @@ struct log_settings {
     std::string level = "info";  // debug, info, warn, error
 };
 
+struct audit_settings {
+    duration retention = hours(9600);  // 400 days
+};
+
 struct demo_settings {
     bool seed = false;  // create demo accounts on an empty store
 };
@@ -134,6 +138,7 @@ struct settings {
     outbox_settings outbox;
     recovery_settings recovery;
     email_settings email;
+    audit_settings audit;
     workers_settings workers;
     login_settings login;
     limits_settings limits;

@@ -59,6 +59,7 @@ struct account {
     // Bumped by a new recovery request, a successful login, a password or
     // contact change: every recovery flow made under an older epoch is dead.
     std::uint64_t recovery_epoch = 0;
+    std::optional<timestamp> last_login_at;  // the last successful login (staff list, record)
 };
 
 // A server-side session. The cookie holds a random token; only its SHA-256
@@ -109,6 +110,23 @@ struct journal_entry {
     std::string user_agent;
     std::string actor;   // "self", "system", or a staff identifier
     std::string detail;  // French, never a secret or an unmasked contact
+    std::string cursor;  // filled by the store when read: opaque paging position
+};
+
+// A line of the staff audit log (API.md "Staff routes, in detail"): who did
+// what to which account, from where. `establishment` and `academie` are the
+// target account's (empty for actions about no account), so each reader sees
+// the lines of its own scope.
+struct audit_entry {
+    timestamp at{};
+    std::string actor;   // staff login
+    std::string role;    // its role then
+    std::string action;  // "account.read", "session.login", ...
+    std::string target;  // identifier, reference, login or query; may be empty
+    std::string ip;
+    std::string detail;  // French, never a secret or an unmasked contact
+    std::string establishment;
+    std::string academie;
     std::string cursor;  // filled by the store when read: opaque paging position
 };
 

@@ -137,6 +137,12 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
             report.errors.push_back({record.line, e.field.empty() ? e.message : e.field + " : " + e.message});
             continue;
         }
+        if (options.refuse) {
+            if (std::string why = options.refuse(*row); !why.empty()) {
+                report.errors.push_back({record.line, std::move(why)});
+                continue;
+            }
+        }
         const std::string ext_key = external_key(row->establishment, row->external_id);
         const std::uint64_t ext_hash = std::hash<std::string>{}(ext_key);
         if (auto seen = line_by_external.find(ext_hash); seen != line_by_external.end()) {

@@ -46,6 +46,9 @@ struct import_options {
     // batch is written, instead of accumulating in the report (a million
     // accounts' codes need not sit in memory).
     std::function<void(const issued_credential&)> on_credential;
+    // When set, a valid row it refuses (with a French reason) is reported as
+    // an error at its line and does not land (the staff console's scope).
+    std::function<std::string(const account_row&)> refuse;
 };
 
 // A new account from a row: identifier chosen with `is_taken`, fresh

@@ -226,4 +226,15 @@ result<account_row> parse_row(const csv_header_map& header, const csv_record& re
     return row;
 }
 
+result<account_row> parse_fields(const std::array<std::string, csv_column_count>& values) {
+    csv_record header, record;
+    for (std::size_t k = 0; k < csv_column_count; ++k) {
+        header.fields.emplace_back(column_name(static_cast<csv_column>(k)));
+        record.fields.push_back(values[k]);
+    }
+    auto map = csv_header_map::from_header(header);
+    if (!map) return map.error();
+    return parse_row(*map, record);
+}
+
 }  // namespace sesame

@@ -77,6 +77,11 @@ inline constexpr std::size_t max_children = 30;
 // Contacts are never echoed in messages.
 result<account_row> parse_row(const csv_header_map& header, const csv_record& record);
 
+// The same validation for one account given column by column (the staff
+// console's JSON body): values indexed by csv_column, children already
+// joined with '|'. Errors name the column as parse_row's do.
+result<account_row> parse_fields(const std::array<std::string, csv_column_count>& values);
+
 // Exactly "YYYY-MM-DD", a real calendar date, years 1900-2100.
 std::optional<std::chrono::year_month_day> parse_iso_date(std::string_view s);
 

@@ -25,6 +25,21 @@ journal_entry make_entry(timestamp now, const char* type, const client_info& cli
     return e;
 }
 
+// Staff logins land in the audit log (API.md): about no account, so only
+// admins read them.
+audit_entry staff_login_line(const account& staff, const client_info& client, timestamp now, const char* action,
+                             std::string detail) {
+    audit_entry e;
+    e.at = now;
+    e.actor = staff.identifier;
+    e.role = to_string(staff.staff->role);
+    e.action = action;
+    e.target = staff.identifier;
+    e.ip = client.ip;
+    e.detail = std::move(detail);
+    return e;
+}
+
 }  // namespace
 
 std::string login_failure_key(std::string_view ip) { return "login_fail_ip:" + std::string(ip); }
@@ -158,6 +173,10 @@ result<login_success> account_service::login(const login_input& in, timestamp no
                              password_ok ? "Code de l'application d'authentification absent ou incorrect."
                                          : "Mot de passe incorrect.");
         acc.updated_at = now;
+        if (acc.staff)
+            out.audit.push_back(staff_login_line(acc, in.client, now, "session.login_failed",
+                                                 password_ok ? "Code TOTP absent, faux ou déjà utilisé."
+                                                             : "Mot de passe incorrect."));
         out.accounts.push_back({acc, before});
         if (!out.outbox.empty()) out.synced = true;
         commit(out);
@@ -175,6 +194,8 @@ result<login_success> account_service::login(const login_input& in, timestamp no
     if (with_activation_code) acc.must_change_password = true;
     if (!rehashed.empty() && acc.password_hash == found->password_hash) acc.password_hash = rehashed;
     acc.updated_at = now;
+    acc.last_login_at = now;
+    if (acc.staff) out.audit.push_back(staff_login_line(acc, in.client, now, "session.login", "Connexion."));
     out.accounts.push_back({acc, before});
     login_success ok;
     session_record s = new_session(acc, in.client, now, ok.token);

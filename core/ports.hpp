@@ -4,6 +4,7 @@
 // cases off the network threads. Depends on core only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/account.hpp"
+#include "core/name_search.hpp"
 #include "core/outbox.hpp"
 #include "core/rate_window.hpp"
 #include "core/recovery_flow.hpp"
@@ -30,6 +32,8 @@ struct changes {
     std::vector<std::pair<std::string, journal_entry>> journal;  // identifier, entry
     std::vector<outbox_message> outbox;
     std::vector<recovery_flow> flows_put;  // kept until keep_until()
+    std::vector<account> accounts_deleted;  // with their index entries (staff deletion)
+    std::vector<audit_entry> audit;         // staff audit lines, kept audit.retention
     // Synced (fsync before returning) for what a user is told succeeded:
     // account, password and contact changes, messages. Sessions and journal
     // lines alone may be buffered (they survive a crash of the process, not
@@ -38,7 +42,7 @@ struct changes {
 
     bool empty() const {
         return accounts.empty() && sessions_put.empty() && sessions_deleted.empty() && journal.empty() &&
-               outbox.empty() && flows_put.empty();
+               outbox.empty() && flows_put.empty() && accounts_deleted.empty() && audit.empty();
     }
     void add_journal(const std::string& identifier, journal_entry e) { journal.emplace_back(identifier, std::move(e)); }
 };
@@ -104,6 +108,34 @@ public:
     virtual ~change_sink() = default;
     // Applies every change in one atomic write; throws infrastructure_error.
     virtual void apply(const changes& c) = 0;
+};
+
+// What the staff console reads besides single accounts: the name-prefix
+// search (core/name_search.hpp), the staff list and the audit log.
+struct audit_page {
+    std::vector<audit_entry> entries;  // newest first
+    std::string next;                  // cursor for the next page; empty at the end
+};
+
+class staff_directory {
+public:
+    virtual ~staff_directory() = default;
+    // User accounts (never staff) with a name token or identifier starting
+    // with `q.prefix`, kept by `q.keep`, sorted by identifier, strictly after
+    // `q.after`: at most q.limit + 1 identifiers (one more says a next page
+    // exists).
+    virtual std::vector<std::string> search_names(const name_search& q) = 0;
+    // Every account of one establishment (UAI), in no particular order.
+    virtual std::vector<std::string> identifiers_in(std::string_view establishment) = 0;
+    // Every staff account, by login.
+    virtual std::vector<account> staff_accounts() = 0;
+    // The audit log, newest first, strictly older than `before` (a cursor
+    // from a previous page, or empty), keeping lines `visible` accepts;
+    // at most `limit` lines, and at most `scan_budget` lines examined per
+    // page (a sparse reader then gets a shorter page with a `next`).
+    virtual audit_page read_audit(std::size_t limit, std::string_view before,
+                                  const std::function<bool(const audit_entry&)>& visible, timestamp now,
+                                  std::size_t scan_budget = 10000) = 0;
 };
 
 // The durable outbox as the delivery workers see it.

@@ -21,8 +21,25 @@ const char* to_string(flow_state s) {
     return "open";
 }
 
+const char* to_string(flow_outcome o) {
+    switch (o) {
+        case flow_outcome::sent: return "sent";
+        case flow_outcome::unknown_identifier: return "unknown_identifier";
+        case flow_outcome::wrong_profile: return "wrong_profile";
+        case flow_outcome::not_activated: return "not_activated";
+        case flow_outcome::no_contact: return "no_contact";
+        case flow_outcome::email_not_validated: return "email_not_validated";
+        case flow_outcome::unknown_contact: return "unknown_contact";
+        case flow_outcome::destination_limit: return "destination_limit";
+        case flow_outcome::sms_hourly_limit: return "sms_hourly_limit";
+    }
+    return "sent";
+}
+
 timestamp recovery_flow::keep_until() const {
-    return std::max(code_expires_at, token_expires_at) + std::chrono::hours(24);
+    // A week past its last use: families call the school office days later,
+    // and staff must still read what happened (diagnostics by reference).
+    return std::max(code_expires_at, token_expires_at) + std::chrono::days(7);
 }
 
 std::optional<errc> verify_blocker(const recovery_flow& f, std::optional<std::uint64_t> account_epoch,

@@ -23,6 +23,20 @@ const char* to_string(flow_kind k);
 enum class flow_state { open, verified, closed };
 const char* to_string(flow_state s);
 
+// Why a message was or was not sent (API.md's flow diagnostic `outcome`).
+enum class flow_outcome {
+    sent,
+    unknown_identifier,
+    wrong_profile,
+    not_activated,
+    no_contact,
+    email_not_validated,
+    unknown_contact,
+    destination_limit,
+    sms_hourly_limit,
+};
+const char* to_string(flow_outcome o);
+
 struct recovery_flow {
     std::string id;         // public flow_id: 128 random bits, base64url
     flow_kind kind = flow_kind::password_reset;
@@ -48,8 +62,11 @@ struct recovery_flow {
     timestamp token_expires_at{};
     std::uint32_t birth_date_attempts = 0;
     std::string ip;
-    std::string outcome;          // for staff diagnostics: what happened, in French
+    std::string detail;           // for staff diagnostics: what happened, in French
     std::vector<std::string> message_ids;
+    flow_outcome outcome = flow_outcome::sent;  // why a message was or was not sent
+    std::string asked;            // what the user typed: identifier, phone (E.164) or e-mail
+    std::string user_agent;
 
     // Kept past its code's life so late verifies answer flow_expired, and
     // staff can still read what happened.

@@ -77,6 +77,7 @@ recovery_flow recovery_service::new_flow(flow_kind kind, const client_info& clie
     f.last_sent_at = now;
     f.code_expires_at = now + policy_.code_ttl;
     f.ip = client.ip;
+    f.user_agent = client.user_agent.substr(0, 256);
     return f;
 }
 
@@ -85,13 +86,15 @@ message_context recovery_service::context(const recovery_flow& f, const std::str
                            policy_.public_host, now};
 }
 
-bool recovery_service::admit_send(outbox_message& m, timestamp now) {
+bool recovery_service::admit_send(outbox_message& m, flow_outcome& refused_because, timestamp now) {
     const auto dest = ports_.limits.take("send_dest:" + m.to, policy_.sends_per_destination, now);
     std::string refusal;
     if (!dest.allowed) {
         refusal = "limite d'envois vers ce destinataire atteinte (limits.sends_per_destination)";
+        refused_because = flow_outcome::destination_limit;
     } else if (m.ch == channel::sms && !ports_.limits.take("sms_global", policy_.sms_per_hour, now).allowed) {
         refusal = "plafond global de SMS atteint (limits.sms_per_hour)";
+        refused_because = flow_outcome::sms_hourly_limit;
     }
     if (refusal.empty()) return true;
     m.status = message_status::refused;
@@ -100,9 +103,13 @@ bool recovery_service::admit_send(outbox_message& m, timestamp now) {
 }
 
 void recovery_service::queue_message(recovery_flow& f, outbox_message m, changes& out, timestamp now) {
-    const bool admitted = admit_send(m, now);
+    flow_outcome refused_because = flow_outcome::sent;
+    const bool admitted = admit_send(m, refused_because, now);
     f.message_ids.push_back(m.id);
-    if (!admitted) f.outcome = "Message non envoyé : " + m.history.back().detail + ".";
+    if (!admitted) {
+        f.outcome = refused_because;
+        f.detail = "Message non envoyé : " + m.history.back().detail + ".";
+    }
     out.outbox.push_back(std::move(m));
 }
 
@@ -145,21 +152,43 @@ result<flow_started> recovery_service::request_password_reset(std::string_view i
     f.ch = prof == profile::parent ? channel::sms : channel::email;
     flow_started started{f.id, f.reference, f.ch, policy_.code_ttl};
 
+    f.asked = id;
     auto acc = ports_.accounts.find_account(id);
     std::string why_not;
-    if (!acc) why_not = "Identifiant inconnu.";
-    else if (acc->staff || acc->prof != prof) why_not = "Le profil indiqué ne correspond pas au compte.";
-    else if (acc->status != account_status::active) why_not = "Compte pas encore activé : voir l'activation.";
-    else if (prof == profile::parent && !acc->phone) why_not = "Aucun mobile connu pour ce compte.";
-    else if (prof == profile::eleve && (!acc->email_validated || acc->email.empty()))
-        why_not = "Aucune adresse e-mail validée pour ce compte.";
+    if (!acc || acc->staff) {
+        // Staff recover their access through an admin: a staff login is
+        // treated like an unknown identifier.
+        why_not = "Identifiant inconnu.";
+        f.outcome = flow_outcome::unknown_identifier;
+        acc.reset();
+    } else if (acc->prof != prof) {
+        why_not = std::string("Le profil indiqué (") + (prof == profile::parent ? "responsable légal" : "élève") +
+                  ") ne correspond pas au compte.";
+        f.outcome = flow_outcome::wrong_profile;
+    } else if (acc->status != account_status::active) {
+        why_not = "Compte pas encore activé : voir l'activation.";
+        f.outcome = flow_outcome::not_activated;
+    } else if (prof == profile::parent && !acc->phone) {
+        why_not = "Aucun mobile connu pour ce compte.";
+        f.outcome = flow_outcome::no_contact;
+    } else if (prof == profile::eleve && acc->email.empty()) {
+        why_not = "Aucune adresse e-mail connue pour ce compte.";
+        f.outcome = flow_outcome::no_contact;
+    } else if (prof == profile::eleve && !acc->email_validated) {
+        why_not = "L'adresse e-mail du compte n'a pas été validée : elle ne reçoit pas de message de récupération.";
+        f.outcome = flow_outcome::email_not_validated;
+    }
 
     if (!why_not.empty()) {
         // The decoy: stored like a real flow (same write), can never succeed.
         f.decoy = true;
         f.limit_key = "decoy:" + id;
+        // Staff read the decoy on the account's record (a wrong profile, an
+        // account not activated...): it names the account, and still can
+        // never succeed.
+        if (acc) f.identifier = acc->identifier;
         f.code_hmac = code_hmac(f, new_code());
-        f.outcome = "Demande refusée sans envoi : " + why_not;
+        f.detail = "Demande refusée sans envoi : " + why_not;
         changes out;
         out.flows_put.push_back(f);
         if (acc) out.add_journal(acc->identifier, entry(now, journal_type::recovery_requested, client, "self",
@@ -193,7 +222,7 @@ result<flow_started> recovery_service::request_password_reset(std::string_view i
                       now);
     }
     f.sends = 1;
-    if (f.outcome.empty()) f.outcome = "Code envoyé.";
+    if (f.detail.empty()) f.detail = "Code envoyé.";
     const bool sent = out.outbox.back().status == message_status::pending;
     out.add_journal(acc->identifier, entry(now, journal_type::recovery_requested, client, "self",
                                            "Demande " + f.reference + " (" + to_string(f.ch) + ")."));
@@ -289,7 +318,7 @@ result<verified_flow> recovery_service::verify(std::string_view flow_id, flow_ki
         if (left <= 0) {
             f->state = flow_state::closed;
             f->closed_reason = "out_of_tries";
-            f->outcome = "Fermée après " + std::to_string(policy_.max_attempts) + " codes erronés.";
+            f->detail = "Fermée après " + std::to_string(policy_.max_attempts) + " codes erronés.";
         }
         const std::string detail = "Code erroné pour la demande " + f->reference + " (" +
                                    std::to_string(std::max(left, 0)) + " essai(s) restant(s)).";
@@ -308,7 +337,7 @@ result<verified_flow> recovery_service::verify(std::string_view flow_id, flow_ki
     f->state = flow_state::verified;
     f->token_digest = crypto_.sha256(secret);
     f->token_expires_at = now + policy_.token_ttl;
-    f->outcome = "Code vérifié.";
+    f->detail = "Code vérifié.";
     out.synced = true;
     out.flows_put.push_back(*f);
     commit(out);
@@ -368,7 +397,7 @@ status recovery_service::reset_password(std::string_view reset_token, std::strin
     ++acc->recovery_epoch;
     f->state = flow_state::closed;
     f->closed_reason = "used";
-    f->outcome = "Mot de passe changé.";
+    f->detail = "Mot de passe changé.";
 
     changes out;
     out.accounts.push_back({*acc, before});
@@ -401,6 +430,7 @@ result<identifier_request_result> recovery_service::request_identifier(profile p
     f.ch = prof == profile::parent ? channel::sms : channel::email;
     f.state = flow_state::closed;
     f.closed_reason = "reminder";
+    f.asked = *normalized;
     identifier_request_result res{f.reference};
 
     std::vector<account> matches;
@@ -416,7 +446,8 @@ result<identifier_request_result> recovery_service::request_identifier(profile p
     if (matches.empty()) {
         // Nothing is ever sent to a contact that is on no active account.
         f.decoy = true;
-        f.outcome = prof == profile::parent ? "Aucun compte parent actif avec ce mobile : rien n'a été envoyé."
+        f.outcome = flow_outcome::unknown_contact;
+        f.detail = prof == profile::parent ? "Aucun compte parent actif avec ce mobile : rien n'a été envoyé."
                                             : "Aucun compte élève actif avec cette adresse validée : rien n'a été envoyé.";
         out.flows_put.push_back(f);
         commit(out);
@@ -428,7 +459,7 @@ result<identifier_request_result> recovery_service::request_identifier(profile p
     for (const auto& a : matches) identifiers.push_back(a.identifier);
     f.candidates.assign(identifiers.begin() + 1, identifiers.end());
     queue_message(f, identifier_reminder(context(f, f.identifier, now), f.ch, f.destination, identifiers), out, now);
-    if (f.outcome.empty()) f.outcome = std::to_string(identifiers.size()) + " identifiant(s) envoyé(s).";
+    if (f.detail.empty()) f.detail = std::to_string(identifiers.size()) + " identifiant(s) envoyé(s).";
     for (const auto& a : matches)
         out.add_journal(a.identifier, entry(now, journal_type::identifier_sent, client, "system",
                                             "Identifiant envoyé (demande " + f.reference + ")."));
@@ -451,6 +482,7 @@ result<flow_started> recovery_service::request_activation(std::string_view phone
     recovery_flow f = new_flow(flow_kind::activation, client, now);
     f.ch = channel::sms;
     f.limit_key = "phone:" + *mobile;
+    f.asked = *mobile;
     flow_started started{f.id, f.reference, f.ch, policy_.code_ttl};
     for (const auto& id : ports_.accounts.identifiers_by_phone(*mobile)) {
         auto acc = ports_.accounts.find_account(id);
@@ -462,7 +494,8 @@ result<flow_started> recovery_service::request_activation(std::string_view phone
     changes out;
     if (f.candidates.empty()) {
         f.decoy = true;
-        f.outcome = "Aucun parent à activer avec ce mobile : aucun SMS envoyé.";
+        f.outcome = flow_outcome::unknown_contact;
+        f.detail = "Aucun parent à activer avec ce mobile : aucun SMS envoyé.";
         out.flows_put.push_back(f);
         commit(out);
         return started;
@@ -471,7 +504,7 @@ result<flow_started> recovery_service::request_activation(std::string_view phone
     queue_message(f, activation_code_sms(context(f, f.candidates.front(), now), f.destination, code, policy_.code_ttl),
                   out, now);
     f.sends = 1;
-    if (f.outcome.empty()) f.outcome = "Code d'activation envoyé.";
+    if (f.detail.empty()) f.detail = "Code d'activation envoyé.";
     for (const auto& c : f.candidates)
         out.add_journal(c, entry(now, journal_type::code_sent, client, "system",
                                  "Code d'activation envoyé au " + mask_phone(f.destination) + " (demande " +
@@ -530,7 +563,7 @@ result<login_success> recovery_service::complete_activation(const activation_inp
             if (left <= 0) {
                 f->state = flow_state::closed;
                 f->closed_reason = "birth_dates";
-                f->outcome = "Fermée après " + std::to_string(policy_.max_birth_date_attempts) +
+                f->detail = "Fermée après " + std::to_string(policy_.max_birth_date_attempts) +
                              " essais de dates de naissance.";
             }
             changes out;
@@ -574,7 +607,7 @@ result<login_success> recovery_service::complete_activation(const activation_inp
     f->state = flow_state::closed;
     f->closed_reason = "used";
     f->identifier = acc->identifier;
-    f->outcome = "Compte " + acc->identifier + " activé.";
+    f->detail = "Compte " + acc->identifier + " activé.";
     changes out;
     out.accounts.push_back({*acc, before});
     out.add_journal(acc->identifier, entry(now, journal_type::activation_completed, in.client, "self",
@@ -595,33 +628,45 @@ status recovery_service::request_email_change(const authenticated& who, std::str
     auto acc = ports_.accounts.find_account(who.acc.identifier);
     if (!acc) return make_error(errc::unauthenticated);
     account before = *acc;
+    changes out;
+    add_email_confirmation(*acc, *normalized, client, "self", now, out);
+    out.accounts.push_back({*acc, before});
+    commit(out);
+    return ok_v;
+}
 
+void recovery_service::add_email_confirmation(account& acc, const std::string& email, const client_info& client,
+                                              const std::string& actor, timestamp now, changes& out) {
     recovery_flow f = new_flow(flow_kind::email_confirmation, client, now);
     f.ch = channel::email;
-    f.identifier = acc->identifier;
-    f.account_epoch = acc->recovery_epoch;
-    f.limit_key = "acct:" + acc->identifier;
-    f.destination = *normalized;
-    f.pending_email = *normalized;
+    f.identifier = acc.identifier;
+    f.account_epoch = acc.recovery_epoch;
+    f.limit_key = "acct:" + acc.identifier;
+    f.destination = email;
+    f.pending_email = email;
+    f.asked = email;
     f.code_expires_at = now + policy_.email_confirm_ttl;
     const std::string secret = base64url(crypto_.random_bytes(32));
     f.link_digest = crypto_.sha256(secret);
     const std::string token = make_flow_token(f.id, secret);
     const std::string link = policy_.public_url + "/mon-compte/confirmer#token=" + token;
 
-    acc->pending_email = *normalized;
-    acc->updated_at = now;
-    changes out;
-    queue_message(f, email_confirmation(context(f, acc->identifier, now), f.destination, acc->first_name, link,
+    acc.pending_email = email;
+    acc.updated_at = now;
+    queue_message(f, email_confirmation(context(f, acc.identifier, now), f.destination, acc.first_name, link,
                                         policy_.email_confirm_ttl),
                   out, now);
-    if (f.outcome.empty()) f.outcome = "Lien de confirmation envoyé.";
-    out.add_journal(acc->identifier, entry(now, journal_type::email_change_requested, client, "self",
-                                           "Confirmation demandée pour " + mask_email(*normalized) + "."));
-    out.accounts.push_back({*acc, before});
+    if (f.detail.empty()) f.detail = "Lien de confirmation envoyé.";
+    out.add_journal(acc.identifier, entry(now, journal_type::email_change_requested, client, actor,
+                                          "Confirmation demandée pour " + mask_email(email) + "."));
     out.flows_put.push_back(f);
-    commit(out);
-    return ok_v;
+}
+
+outbox_message recovery_service::contact_notice(const account& acc, channel ch, const std::string& to,
+                                                const std::string& what, timestamp now) {
+    const message_context ctx{to_hex(crypto_.random_bytes(16)), {}, acc.identifier, policy_.public_url,
+                              policy_.public_host, now};
+    return contact_changed_notice(ctx, ch, to, what);
 }
 
 result<std::string> recovery_service::confirm_email(std::string_view token, const client_info& client, timestamp now) {
@@ -647,7 +692,7 @@ result<std::string> recovery_service::confirm_email(std::string_view token, cons
     ++acc->recovery_epoch;  // a contact change kills outstanding recovery codes and links
     f->state = flow_state::closed;
     f->closed_reason = "used";
-    f->outcome = "Adresse confirmée.";
+    f->detail = "Adresse confirmée.";
     changes out;
     out.accounts.push_back({*acc, before});
     out.add_journal(acc->identifier, entry(now, journal_type::email_validated, client, "self",

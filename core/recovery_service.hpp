@@ -95,6 +95,19 @@ public:
     // POST /email/confirm: the confirmed address.
     result<std::string> confirm_email(std::string_view token, const client_info& client, timestamp now);
 
+    // Shared with the staff console (a new e-mail set by staff): a
+    // confirmation flow for `email`, its message and journal line added to
+    // `out`; `acc.pending_email` set. The caller holds the account's lock
+    // and commits `out` with `acc`.
+    void add_email_confirmation(account& acc, const std::string& email, const client_info& client,
+                                const std::string& actor, timestamp now, changes& out);
+    // The notice to a previous phone or e-mail after a contact change
+    // (`what`: "Le numéro de mobile", "L'adresse e-mail").
+    outbox_message contact_notice(const account& acc, channel ch, const std::string& to, const std::string& what,
+                                  timestamp now);
+    // Commits `c` and hands its pending messages to the workers.
+    void commit(const changes& c);
+
     const recovery_policy& policy() const { return policy_; }
 
 private:
@@ -105,10 +118,9 @@ private:
     std::string new_code();
     // Destination and global SMS caps: false when the message must not go
     // (it is then kept as `refused`, for the staff diagnostics).
-    bool admit_send(outbox_message& m, timestamp now);
+    bool admit_send(outbox_message& m, flow_outcome& refused_because, timestamp now);
     void queue_message(recovery_flow& f, outbox_message m, changes& out, timestamp now);
     message_context context(const recovery_flow& f, const std::string& identifier, timestamp now);
-    void commit(const changes& c);
     std::optional<std::uint64_t> current_epoch(const recovery_flow& f);
     std::size_t children_of(const std::vector<std::string>& candidates);
     bool birth_dates_match(const account& parent, std::vector<std::chrono::year_month_day> given);

@@ -13,9 +13,6 @@ using boost::asio::awaitable;
 
 namespace {
 
-constexpr std::size_t default_activity_page = 20;
-constexpr std::size_t max_activity_page = 100;
-
 json::object me_body(const account& a) {
     json::object o;
     o["identifier"] = a.identifier;
@@ -30,6 +27,7 @@ json::object me_body(const account& a) {
     o["email"] = shown.empty() ? json::value(nullptr) : json::value(shown);
     o["email_validated"] = a.pending_email.empty() && a.email_validated;
     o["must_change_password"] = a.must_change_password;
+    add_staff_fields(o, a);
     return o;
 }
 
@@ -56,6 +54,7 @@ awaitable<response> post_session(api_context& ctx, request& req) {
     o["last_name"] = ok.acc.last_name;
     o["must_change_password"] = ok.acc.must_change_password;
     o["expires_at"] = format_rfc3339(ok.expires_at);
+    add_staff_fields(o, ok.acc);
     response r = json_response(200, o);
     r.headers.emplace_back("Set-Cookie", session_cookie(ok.token, ctx.accounts.policy().session_absolute,
                                                         ctx.secure_cookies || req.secure));
@@ -140,33 +139,13 @@ awaitable<response> delete_other_sessions(api_context& ctx, request& req) {
 awaitable<response> get_activity(api_context& ctx, request& req) {
     auto who = co_await require_session(ctx, req);
     if (!who) co_return error_response(who.error());
-    std::size_t limit = default_activity_page;
-    if (auto l = req.query_param("limit")) {
-        char* end = nullptr;
-        const long v = std::strtol(l->c_str(), &end, 10);
-        if (l->empty() || *end != '\0' || v < 1 || v > long(max_activity_page))
-            co_return error_response(invalid_field("limit", "« limit » doit être un entier entre 1 et 100."));
-        limit = std::size_t(v);
-    }
-    std::string before = req.query_param("before").value_or("");
-    if (before.size() > 128) co_return error_response(invalid_field("before", "Curseur invalide."));
-    auto task = [&ctx, &who, limit, &before] { return ctx.accounts.activity(*who, limit, before, ctx.clock.now()); };
+    auto page_query = parse_page_query(req);
+    if (!page_query) co_return error_response(page_query.error());
+    auto task = [&ctx, &who, &page_query] {
+        return ctx.accounts.activity(*who, page_query->limit, page_query->before, ctx.clock.now());
+    };
     const journal_page page = co_await run_blocking(ctx.blocking, std::move(task));
-    json::array events;
-    for (const auto& e : page.entries) {
-        json::object o;
-        o["at"] = format_rfc3339(e.at);
-        o["type"] = e.type;
-        o["ip"] = e.ip;
-        o["user_agent"] = e.user_agent;
-        o["actor"] = e.actor;
-        o["detail"] = e.detail;
-        events.push_back(std::move(o));
-    }
-    json::object o;
-    o["events"] = std::move(events);
-    o["next"] = page.next.empty() ? json::value(nullptr) : json::value(page.next);
-    co_return json_response(200, o);
+    co_return json_response(200, journal_body(page));
 }
 
 template <awaitable<response> (*fn)(api_context&, request&)>

@@ -1,6 +1,9 @@
 #include "net/api_support.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
+
+#include <cstdlib>
 #include <boost/json/serialize.hpp>
 
 #include "net/blocking.hpp"
@@ -62,6 +65,46 @@ boost::asio::awaitable<result<authenticated>> require_session(api_context& ctx, 
     if (who && who->acc.must_change_password && !allow_pending_change)
         co_return make_error(errc::password_change_required);
     co_return who;
+}
+
+result<page_query> parse_page_query(const request& req) {
+    page_query q;
+    if (auto l = req.query_param("limit")) {
+        char* end = nullptr;
+        const long v = std::strtol(l->c_str(), &end, 10);
+        if (l->empty() || *end != '\0' || v < 1 || v > 100)
+            return invalid_field("limit", "« limit » doit être un entier entre 1 et 100.");
+        q.limit = std::size_t(v);
+    }
+    q.before = req.query_param("before").value_or("");
+    if (q.before.size() > 128) return invalid_field("before", "Curseur invalide.");
+    return q;
+}
+
+boost::json::object journal_body(const journal_page& page) {
+    boost::json::array events;
+    for (const auto& e : page.entries) {
+        boost::json::object o;
+        o["at"] = format_rfc3339(e.at);
+        o["type"] = e.type;
+        o["ip"] = e.ip;
+        o["user_agent"] = e.user_agent;
+        o["actor"] = e.actor;
+        o["detail"] = e.detail;
+        events.push_back(std::move(o));
+    }
+    boost::json::object o;
+    o["events"] = std::move(events);
+    o["next"] = page.next.empty() ? boost::json::value(nullptr) : boost::json::value(page.next);
+    return o;
+}
+
+void add_staff_fields(boost::json::object& o, const account& a) {
+    if (!a.staff) return;
+    o["role"] = to_string(a.staff->role);
+    boost::json::array scope;
+    for (const auto& s : a.staff->scope) scope.emplace_back(s);
+    o["scope"] = std::move(scope);
 }
 
 response overloaded_response(const api_context& ctx) {

@@ -52,6 +52,17 @@ std::string cleared_session_cookie(bool secure);
 boost::asio::awaitable<result<authenticated>> require_session(api_context& ctx, const request& req,
                                                               bool allow_pending_change = false);
 
+// `limit` (1 to 100, default 20) and `before` (a cursor) of a paged journal.
+struct page_query {
+    std::size_t limit = 20;
+    std::string before;
+};
+result<page_query> parse_page_query(const request& req);
+// {events: [{at, type, ip, user_agent, actor, detail}], next}
+boost::json::object journal_body(const journal_page& page);
+// For a staff account: `role` and `scope` (API.md: the login answer and GET /me).
+void add_staff_fields(boost::json::object& o, const account& a);
+
 // 503 overloaded with Retry-After.
 response overloaded_response(const api_context& ctx);
 

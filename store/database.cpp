@@ -45,7 +45,7 @@ static_assert([] {
 }(), "all_families lists every family in enum order");
 
 // Families read mostly by exact key get a bloom filter; the scanned logs do not.
-bool point_lookups(family f) { return f != family::journal && f != family::audit; }
+bool point_lookups(family f) { return f != family::journal && f != family::audit && f != family::names; }
 
 void check(const rocksdb::Status& s, std::string_view what) {
     if (!s.ok()) throw store_error("store: " + std::string(what) + " : " + s.ToString());
@@ -156,6 +156,7 @@ std::string_view name(family f) {
         case family::outbox: return "outbox";
         case family::journal: return "journal";
         case family::audit: return "audit";
+        case family::names: return "names";
     }
     throw std::invalid_argument("store: unknown family");
 }

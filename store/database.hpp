@@ -53,13 +53,14 @@ enum class family : std::uint8_t {
     windows,       // EXPIRING: rate-limit windows
     outbox,        // messages to send, until the workers settle them
     journal,       // EXPIRING: account activity (old entries expire)
-    audit,         // staff actions, kept
+    audit,         // EXPIRING: staff actions, kept audit.retention
+    names,         // index: name-prefix search token 0 identifier -> profile, establishment
 };
-inline constexpr std::size_t family_count = static_cast<std::size_t>(family::audit) + 1;
+inline constexpr std::size_t family_count = static_cast<std::size_t>(family::names) + 1;
 inline constexpr std::array<family, family_count> all_families{
     family::meta,  family::accounts, family::identifiers, family::phones,  family::emails,
     family::external_ids, family::staff, family::flows, family::codes, family::sessions,
-    family::windows, family::outbox, family::journal, family::audit};
+    family::windows, family::outbox, family::journal, family::audit, family::names};
 
 // The column family name on disk ("default" for meta, else the enum name).
 std::string_view name(family f);
@@ -69,7 +70,7 @@ std::string_view name(family f);
 // compaction filter drops expired records and reads never return them.
 constexpr bool expires(family f) {
     return f == family::flows || f == family::codes || f == family::sessions ||
-           f == family::windows || f == family::journal;
+           f == family::windows || f == family::journal || f == family::audit;
 }
 
 enum class durability {

@@ -19,6 +19,14 @@ void expect_version(decoder& d, const char* what) {
         throw store_error(std::string("store: unknown format version ") + std::to_string(v) + " of " + what);
 }
 
+// Records whose layout grew: the version read, 1 (the first layout) up to `current`.
+std::uint8_t expect_version_up_to(decoder& d, std::uint8_t current, const char* what) {
+    const auto v = d.get_u8();
+    if (v < record_format_version || v > current)
+        throw store_error(std::string("store: unknown format version ") + std::to_string(v) + " of " + what);
+    return v;
+}
+
 template <class E>
 E get_enum(decoder& d, E last, const char* what) {
     const auto v = d.get_u8();
@@ -99,7 +107,7 @@ int hex_value(char c) {
 
 std::string encode_account(const account& a) {
     encoder e(256);
-    e.put_u8(record_format_version).put_string(a.identifier);
+    e.put_u8(account_format_version).put_string(a.identifier);
     put_enum(e, a.prof);
     e.put_string(a.first_name)
         .put_string(a.last_name)
@@ -125,12 +133,13 @@ std::string encode_account(const account& a) {
         en.put_varint(s.last_totp_step);
     });
     e.put_varint(a.recovery_epoch).put_string(a.pending_email);
+    e.put_optional_timestamp(a.last_login_at);  // version 2
     return e.take();
 }
 
 account decode_account(std::string_view bytes) {
     decoder d(bytes);
-    expect_version(d, "account");
+    const auto version = expect_version_up_to(d, account_format_version, "account");
     account a;
     a.identifier = d.get_string();
     a.prof = get_enum(d, profile::staff, "account profile");
@@ -166,6 +175,7 @@ account decode_account(std::string_view bytes) {
     });
     a.recovery_epoch = d.get_varint();
     a.pending_email = d.get_string();
+    if (version >= 2) a.last_login_at = d.get_optional_timestamp();
     d.expect_end();
     return a;
 }
@@ -228,11 +238,63 @@ journal_entry decode_journal_entry(std::string_view bytes) {
     return j;
 }
 
-// ---- outbox message ----
+// ---- audit entry ----
+
+std::string encode_audit_entry(const audit_entry& a) {
+    return encoder(128)
+        .put_u8(record_format_version)
+        .put_timestamp(a.at)
+        .put_string(a.actor)
+        .put_string(a.role)
+        .put_string(a.action)
+        .put_string(a.target)
+        .put_string(a.ip)
+        .put_string(a.detail)
+        .put_string(a.establishment)
+        .put_string(a.academie)
+        .take();
+}
+
+audit_entry decode_audit_entry(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "audit entry");
+    audit_entry a;
+    a.at = d.get_timestamp();
+    a.actor = d.get_string();
+    a.role = d.get_string();
+    a.action = d.get_string();
+    a.target = d.get_string();
+    a.ip = d.get_string();
+    a.detail = d.get_string();
+    a.establishment = d.get_string();
+    a.academie = d.get_string();
+    d.expect_end();
+    return a;
+}
+
+// ---- name index entry ----
+
+std::string encode_name_entry(profile prof, std::string_view establishment) {
+    encoder e(16);
+    put_enum(e, prof);
+    e.put_string(establishment);
+    return e.take();
+}
+
+name_entry decode_name_entry(std::string_view bytes) {
+    decoder d(bytes);
+    name_entry n;
+    n.prof = get_enum(d, profile::staff, "name entry profile");
+    n.establishment = d.get_string();
+    d.expect_end();
+    return n;
+}
+
+// ---- flow ----
 
 std::string encode_flow(const recovery_flow& f) {
     encoder e(256);
-    e.put_u8(record_format_version).put_string(f.id);
+    e.put_u8(flow_format_version).put_string(f.id);
     put_enum(e, f.kind);
     e.put_string(f.reference).put_string(f.identifier);
     put_strings(e, f.candidates);
@@ -255,14 +317,16 @@ std::string encode_flow(const recovery_flow& f) {
         .put_timestamp(f.token_expires_at)
         .put_varint(f.birth_date_attempts)
         .put_string(f.ip)
-        .put_string(f.outcome);
+        .put_string(f.detail);
     put_strings(e, f.message_ids);
+    put_enum(e, f.outcome);  // version 2
+    e.put_string(f.asked).put_string(f.user_agent);
     return e.take();
 }
 
 recovery_flow decode_flow(std::string_view bytes) {
     decoder d(bytes);
-    expect_version(d, "flow");
+    const auto version = expect_version_up_to(d, flow_format_version, "flow");
     recovery_flow f;
     f.id = d.get_string();
     f.kind = get_enum(d, flow_kind::email_confirmation, "flow kind");
@@ -288,8 +352,13 @@ recovery_flow decode_flow(std::string_view bytes) {
     f.token_expires_at = d.get_timestamp();
     f.birth_date_attempts = static_cast<std::uint32_t>(d.get_varint());
     f.ip = d.get_string();
-    f.outcome = d.get_string();
+    f.detail = d.get_string();
     f.message_ids = get_strings(d, "flow messages");
+    if (version >= 2) {
+        f.outcome = get_enum(d, flow_outcome::sms_hourly_limit, "flow outcome");
+        f.asked = d.get_string();
+        f.user_agent = d.get_string();
+    }
     d.expect_end();
     return f;
 }
@@ -350,6 +419,8 @@ std::string account(std::string_view identifier) { return key_builder().add(iden
 std::string external_id(std::string_view establishment, std::string_view external_id) {
     return key_builder().add(establishment).add(external_id).take();
 }
+
+std::string external_id_prefix(std::string_view establishment) { return key_builder().add(establishment).prefix(); }
 
 std::string phone(std::string_view e164, std::string_view identifier) {
     return key_builder().add(e164).add(identifier).take();
@@ -413,6 +484,15 @@ std::optional<std::string> journal_key_from_cursor(std::string_view identifier, 
     k.push_back(key_separator);
     k.append(raw, 8, 8);
     return k;
+}
+
+std::string audit(timestamp at, std::uint64_t sequence) {
+    return key_builder().add(audit_part).add_timestamp(at).add_u64(sequence).take();
+}
+std::string audit_prefix() { return key_builder().add(audit_part).prefix(); }
+
+std::string name(std::string_view token, std::string_view identifier) {
+    return key_builder().add(token).add(identifier).take();
 }
 
 std::string flow(std::string_view id) { return key_builder().add("f").add(id).take(); }

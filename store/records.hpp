@@ -29,6 +29,10 @@
 namespace sesame::store {
 
 inline constexpr std::uint8_t record_format_version = 1;
+// Layouts that grew: version 2 appends last_login_at to the account, and
+// outcome, asked and user_agent to the flow. Version 1 records still decode.
+inline constexpr std::uint8_t account_format_version = 2;
+inline constexpr std::uint8_t flow_format_version = 2;
 
 // Throws std::invalid_argument for a birth_date that is not a valid date.
 std::string encode_account(const account& a);
@@ -43,6 +47,18 @@ journal_entry decode_journal_entry(std::string_view bytes);
 std::string encode_outbox_message(const outbox_message& m);
 outbox_message decode_outbox_message(std::string_view bytes);
 
+std::string encode_audit_entry(const audit_entry& a);
+audit_entry decode_audit_entry(std::string_view bytes);
+
+// The value of a name-index key: what a search filters on without reading
+// the account.
+struct name_entry {
+    profile prof = profile::eleve;
+    std::string establishment;
+};
+std::string encode_name_entry(profile prof, std::string_view establishment);
+name_entry decode_name_entry(std::string_view bytes);
+
 std::string encode_flow(const recovery_flow& f);
 recovery_flow decode_flow(std::string_view bytes);
 
@@ -54,6 +70,7 @@ namespace keys {
 
 std::string account(std::string_view identifier);
 std::string external_id(std::string_view establishment, std::string_view external_id);
+std::string external_id_prefix(std::string_view establishment);
 std::string phone(std::string_view e164, std::string_view identifier);
 std::string phone_prefix(std::string_view e164);
 std::string email(std::string_view email, std::string_view identifier);
@@ -66,6 +83,13 @@ std::string sessions_of_prefix(std::string_view identifier);
 std::string journal(std::string_view identifier, timestamp at, std::uint64_t sequence);
 std::string journal_prefix(std::string_view identifier);
 std::string outbox(std::string_view message_id);
+// audit family: "a" 0 time(at) 0 u64 sequence -> entry (cursors as the
+// journal's, with audit_part as the identifier).
+inline constexpr std::string_view audit_part = "a";
+std::string audit(timestamp at, std::uint64_t sequence);
+std::string audit_prefix();
+// names family: token 0 identifier -> name_entry.
+std::string name(std::string_view token, std::string_view identifier);
 // flows family: "f" 0 id -> flow; "r" 0 reference -> id; "a" 0 identifier 0 time 0 id -> "".
 std::string flow(std::string_view id);
 std::string flow_reference(std::string_view reference);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <set>
 #include <chrono>
 #include <tuple>
 #include <utility>
@@ -37,6 +39,11 @@ struct index_entry {
 // The index records an account owns.
 std::vector<index_entry> index_entries(const account& a) {
     std::vector<index_entry> out;
+    if (a.staff) out.push_back({family::staff, keys::account(a.identifier), {}});
+    if (auto tokens = name_search_tokens(a); !tokens.empty()) {
+        const std::string entry = encode_name_entry(a.prof, a.establishment);
+        for (const auto& t : tokens) out.push_back({family::names, keys::name(t, a.identifier), entry});
+    }
     if (!a.external_id.empty())
         out.push_back({family::external_ids, keys::external_id(a.establishment, a.external_id), a.identifier});
     if (a.phone && !a.phone->empty()) out.push_back({family::phones, keys::phone(*a.phone, a.identifier), {}});
@@ -46,15 +53,28 @@ std::vector<index_entry> index_entries(const account& a) {
 
 void add_account_write(write_batch& b, const changes::account_write& w) {
     const auto fresh = index_entries(w.after);
+    const auto before_entries = w.before ? index_entries(*w.before) : std::vector<index_entry>{};
     if (w.before) {
-        for (const auto& old : index_entries(*w.before)) {
+        for (const auto& old : before_entries) {
             const bool kept = std::any_of(fresh.begin(), fresh.end(),
                                           [&](const index_entry& n) { return n.f == old.f && n.key == old.key; });
             if (!kept) b.del(old.f, old.key);
         }
     }
     b.put(family::accounts, keys::account(w.after.identifier), encode_account(w.after));
-    for (const auto& n : fresh) b.put(n.f, n.key, n.value);
+    for (const auto& n : fresh) {
+        // An unchanged index record is not written again (a login or a
+        // counter rewrites the account, not its dozen name keys).
+        const bool same = w.before && std::any_of(before_entries.begin(), before_entries.end(), [&](const index_entry& o) {
+                              return o.f == n.f && o.key == n.key && o.value == n.value;
+                          });
+        if (!same) b.put(n.f, n.key, n.value);
+    }
+}
+
+void add_account_delete(write_batch& b, const account& a) {
+    b.del(family::accounts, keys::account(a.identifier));
+    for (const auto& old : index_entries(a)) b.del(old.f, old.key);
 }
 
 std::vector<std::string> identifiers_under(const database& db, family f, const std::string& prefix) {
@@ -189,6 +209,9 @@ void repository::apply(const changes& c) {
         b.put(family::journal, keys::journal(identifier, entry.at, next_journal_sequence()),
               encode_journal_entry(entry), entry.at + journal_retention);
     for (const auto& m : c.outbox) b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(retained_form(m)));
+    for (const auto& a : c.accounts_deleted) add_account_delete(b, a);
+    for (const auto& a : c.audit)
+        b.put(family::audit, keys::audit(a.at, next_journal_sequence()), encode_audit_entry(a), a.at + audit_retention_);
     for (const auto& f : c.flows_put) {
         const timestamp keep = f.keep_until();
         b.put(family::flows, keys::flow(f.id), encode_flow(f), keep);
@@ -263,6 +286,107 @@ void repository::put_message(const outbox_message& m, durability d) {
     write_batch b;
     b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(retained_form(m)));
     db_.write(b, d);
+}
+
+// ---- the staff console ----
+
+std::vector<std::string> repository::search_names(const name_search& q) {
+    std::vector<std::string> out;
+    if (q.prefix.empty() || has_nul(q.prefix) || has_nul(q.after) || q.limit == 0) return out;
+    // Every token starting with the prefix, each followed by identifiers in
+    // order: the smallest limit + 1 identifiers past the cursor are kept in
+    // a sorted set, bounded as it grows.
+    std::set<std::string> best;
+    const std::size_t wanted = q.limit + 1;
+    db_.scan_prefix(family::names, q.prefix, no_expiry_check, [&](std::string_view key, std::string_view value) {
+        key_reader r(key);
+        r.text();
+        const std::string_view id = r.text();
+        if (id <= q.after && !q.after.empty()) return true;
+        if (best.size() == wanted && id >= *best.rbegin()) return true;
+        if (best.count(std::string(id))) return true;
+        const name_entry e = decode_name_entry(value);
+        if (q.keep && !q.keep(e.establishment, e.prof)) return true;
+        best.emplace(id);
+        if (best.size() > wanted) best.erase(std::prev(best.end()));
+        return true;
+    });
+    out.assign(best.begin(), best.end());
+    return out;
+}
+
+std::vector<std::string> repository::identifiers_in(std::string_view establishment) {
+    std::vector<std::string> out;
+    if (establishment.empty() || has_nul(establishment)) return out;
+    db_.scan_prefix(family::external_ids, keys::external_id_prefix(establishment), no_expiry_check,
+                    [&](std::string_view, std::string_view value) {
+                        out.emplace_back(value);
+                        return true;
+                    });
+    return out;
+}
+
+std::vector<account> repository::staff_accounts() {
+    std::vector<std::string> logins;
+    db_.scan_prefix(family::staff, {}, no_expiry_check, [&](std::string_view key, std::string_view) {
+        logins.emplace_back(key_reader(key).text());
+        return true;
+    });
+    std::vector<account> out;
+    for (const auto& login : logins)
+        if (auto a = find_account(login); a && a->staff) out.push_back(std::move(*a));
+    return out;
+}
+
+audit_page repository::read_audit(std::size_t limit, std::string_view before,
+                                  const std::function<bool(const audit_entry&)>& visible, timestamp now,
+                                  std::size_t scan_budget) {
+    audit_page page;
+    if (limit == 0) return page;
+    std::string after;
+    if (!before.empty()) {
+        auto k = keys::journal_key_from_cursor(keys::audit_part, before);
+        if (!k) return page;
+        after = std::move(*k);
+    }
+    std::size_t scanned = 0;
+    std::string last_key;
+    bool more = false;
+    db_.scan_prefix(
+        family::audit, keys::audit_prefix(), now,
+        [&](std::string_view key, std::string_view value) {
+            if (page.entries.size() == limit || scanned == scan_budget) {
+                more = true;
+                return false;
+            }
+            ++scanned;
+            last_key.assign(key);
+            auto e = decode_audit_entry(value);
+            if (visible && !visible(e)) return true;
+            e.cursor = keys::journal_cursor(key);
+            page.entries.push_back(std::move(e));
+            return true;
+        },
+        scan_order::descending, after);
+    if (more && !last_key.empty()) page.next = keys::journal_cursor(last_key);
+    return page;
+}
+
+bool repository::rebuild_derived_indexes(bool force) {
+    static constexpr std::string_view marker = "index.names_staff.v1";
+    if (!force && db_.get(family::meta, marker, no_expiry_check)) return false;
+    write_batch b;
+    db_.scan_prefix(family::accounts, {}, no_expiry_check, [&](std::string_view, std::string_view value) {
+        for (const auto& e : index_entries(decode_account(value))) b.put(e.f, e.key, e.value);
+        if (b.size() >= 8192) {
+            db_.write(b, durability::buffered);
+            b.clear();
+        }
+        return true;
+    });
+    b.put(family::meta, marker, "1");
+    db_.write(b, durability::synced);
+    return true;
 }
 
 std::size_t repository::count_accounts() {

@@ -19,8 +19,12 @@
 //   windows:      rate-limit key (as given) -> encode_rate_window,
 //                 expiry = now + window (+ one bucket in the bucketed layout)
 //   outbox:       message id -> outbox message       (no expiry for now)
+//   staff:        login -> ""                        (every staff account)
+//   names:        token 0 identifier -> name_entry   (name_search_tokens of each user
+//                                                      account: name-prefix search)
+//   audit:        "a" 0 time(at) 0 u64 sequence -> audit entry, expiry = at + audit retention
 // Index keys are maintained by apply(): it compares changes::account_write's
-// `before` with `after` (external id, phone, e-mail), deletes the stale keys
+// `before` with `after` (external id, phone, e-mail, names, staff), deletes the stale keys
 // and puts the new ones, in the same write_batch as the account.
 //
 // BLOCKING and THREADS: as database (store/database.hpp): every call may block
@@ -50,10 +54,20 @@ class repository final : public account_repository,
                          public rate_limiter,
                          public outbox_repository,
                          public flow_repository,
+                         public staff_directory,
                          public change_sink {
 public:
     // `db` must outlive the repository.
     explicit repository(database& db) : db_(db), windows_(db) {}
+
+    // How long audit lines written from now on are kept (audit.retention).
+    void set_audit_retention(duration d) { audit_retention_ = d; }
+
+    // The names and staff indexes are derived from the accounts: on a store
+    // made before they existed (no marker in meta), or when `force`d (check
+    // --repair), they are written from a scan of every account. Returns
+    // whether it ran. Blocks for a full scan (seconds on a million accounts).
+    bool rebuild_derived_indexes(bool force = false);
 
     // account_repository. Lookups with a 0x00 byte in a key part find nothing.
     std::optional<account> find_account(std::string_view identifier) override;
@@ -106,12 +120,21 @@ public:
     }
     std::unique_lock<std::mutex> lock_message(std::string_view id) override;
 
+    // staff_directory.
+    std::vector<std::string> search_names(const name_search& q) override;
+    std::vector<std::string> identifiers_in(std::string_view establishment) override;
+    std::vector<account> staff_accounts() override;
+    audit_page read_audit(std::size_t limit, std::string_view before,
+                          const std::function<bool(const audit_entry&)>& visible, timestamp now,
+                          std::size_t scan_budget = 10000) override;
+
     // RocksDB's estimate (metrics): may count deleted records until compaction.
     std::size_t count_accounts();
 
 private:
     database& db_;
     window_cache windows_;
+    duration audit_retention_ = std::chrono::days(400);
 };
 
 }  // namespace sesame::store

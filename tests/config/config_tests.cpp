@@ -534,10 +534,10 @@ BOOST_AUTO_TEST_CASE(known_keys_cover_the_contract) {
           "http.shutdown_timeout", "http.threads", "http.max_header_bytes", "http.max_body_bytes",
           "http.max_import_bytes", "http.max_connections", "store.sync_writes", "store.threads",
           "smtp.verify_tls", "smtp.concurrency", "smtp.timeout", "sms.concurrency", "sms.timeout",
-          "workers.queue_capacity", "log.level", "demo.seed"}) {
+          "workers.queue_capacity", "log.level", "demo.seed", "audit.retention"}) {
         BOOST_TEST(keys.count(key) == 1u, key << " missing from known_keys()");
     }
-    BOOST_TEST(keys.size() == 58u);
+    BOOST_TEST(keys.size() == 59u);
 }
 
 BOOST_AUTO_TEST_CASE(argon2_low_cost_gives_a_warning) {

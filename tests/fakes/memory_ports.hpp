@@ -61,6 +61,7 @@ class memory_ports final : public account_repository,
                            public rate_limiter,
                            public outbox_repository,
                            public flow_repository,
+                           public staff_directory,
                            public change_sink {
 public:
     static constexpr duration journal_retention = std::chrono::days(400);
@@ -250,7 +251,75 @@ public:
             flows_.insert_or_assign(f.id, f);
             flow_references_.insert_or_assign(f.reference, f.id);
         }
+        for (const auto& a : c.accounts_deleted) {
+            const auto old = index_of(a);
+            if (old.external) external_ids_.erase(*old.external);
+            if (old.phone) phones_.erase(*old.phone);
+            if (old.email) emails_.erase(*old.email);
+            accounts_.erase(a.identifier);
+        }
+        for (const auto& a : c.audit) audit_.emplace(journal_key{to_millis(a.at), next_sequence_++}, a);
         ++(c.synced ? synced_applies_ : buffered_applies_);
+        ++applies_;
+        last_applied_ = c;
+    }
+
+    // ---- staff_directory ----
+    std::vector<std::string> search_names(const name_search& q) override {
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> out;
+        for (const auto& [id, a] : accounts_) {  // identifier order
+            if (!q.after.empty() && id <= q.after) continue;
+            const auto tokens = name_search_tokens(a);
+            const bool match = std::any_of(tokens.begin(), tokens.end(),
+                                           [&](const std::string& t) { return t.rfind(q.prefix, 0) == 0; });
+            if (!match || (q.keep && !q.keep(a.establishment, a.prof))) continue;
+            out.push_back(id);
+            if (out.size() == q.limit + 1) break;
+        }
+        return out;
+    }
+    std::vector<std::string> identifiers_in(std::string_view establishment) override {
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> out;
+        for (const auto& [key, id] : external_ids_)
+            if (key.first == establishment) out.push_back(id);
+        return out;
+    }
+    std::vector<account> staff_accounts() override {
+        std::lock_guard lock(mutex_);
+        std::vector<account> out;
+        for (const auto& [id, a] : accounts_)
+            if (a.staff) out.push_back(a);
+        return out;
+    }
+    audit_page read_audit(std::size_t limit, std::string_view before,
+                          const std::function<bool(const audit_entry&)>& visible, timestamp now,
+                          std::size_t scan_budget = 10000) override {
+        std::lock_guard lock(mutex_);
+        audit_page page;
+        auto end = audit_.end();
+        if (!before.empty()) {
+            auto pos = parse_cursor(before);
+            if (!pos) return page;
+            end = audit_.lower_bound(*pos);
+        }
+        std::size_t scanned = 0;
+        std::optional<journal_key> last;  // the last line examined
+        for (auto it = std::make_reverse_iterator(end); it != audit_.rend(); ++it) {
+            if (page.entries.size() == limit || scanned == scan_budget) {
+                if (last) page.next = make_cursor(*last);
+                break;
+            }
+            ++scanned;
+            last = it->first;
+            if (visible && !visible(it->second)) continue;
+            audit_entry e = it->second;
+            e.cursor = make_cursor(it->first);
+            page.entries.push_back(std::move(e));
+        }
+        (void)now;
+        return page;
     }
 
     // ---- the outbox of the delivery workers ----
@@ -306,6 +375,22 @@ public:
     std::size_t buffered_applies() const {
         std::lock_guard lock(mutex_);
         return buffered_applies_;
+    }
+    std::size_t applies() const {
+        std::lock_guard lock(mutex_);
+        return applies_;
+    }
+    // The last successful apply(), whole: tests check what one batch held.
+    changes last_applied() const {
+        std::lock_guard lock(mutex_);
+        return last_applied_;
+    }
+    // Every audit line, oldest first.
+    std::vector<audit_entry> audit_lines() const {
+        std::lock_guard lock(mutex_);
+        std::vector<audit_entry> out;
+        for (const auto& [k, e] : audit_) out.push_back(e);
+        return out;
     }
     std::size_t failed_applies() const {
         std::lock_guard lock(mutex_);
@@ -401,6 +486,9 @@ private:
     std::map<std::string, std::map<journal_key, journal_entry>, std::less<>> journal_;
     std::map<std::string, window_entry, std::less<>> windows_;
     std::map<std::string, outbox_message, std::less<>> outbox_;
+    std::map<journal_key, audit_entry> audit_;
+    changes last_applied_;
+    std::size_t applies_ = 0;
     std::uint64_t next_sequence_ = 0;
     std::size_t synced_applies_ = 0;
     std::size_t buffered_applies_ = 0;

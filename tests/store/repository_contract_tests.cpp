@@ -558,7 +558,16 @@ BOOST_AUTO_TEST_CASE(account_round_trips) {
     check_same(back, bare);
     BOOST_TEST(to_millis(back.created_at) == -5);
     const std::string bytes = store::encode_account(full);
-    BOOST_TEST(static_cast<int>(static_cast<unsigned char>(bytes[0])) == store::record_format_version);
+    BOOST_TEST(static_cast<int>(static_cast<unsigned char>(bytes[0])) == store::account_format_version);
+    // A record of the first layout (no last_login_at) still decodes.
+    BOOST_REQUIRE(!full.last_login_at.has_value());
+    std::string v1 = bytes;
+    v1.pop_back();  // the absent optional's one byte
+    v1[0] = 1;
+    check_same(store::decode_account(v1), full);
+    account seen = full;
+    seen.last_login_at = t0;
+    BOOST_TEST(to_millis(*store::decode_account(store::encode_account(seen)).last_login_at) == to_millis(t0));
 }
 
 BOOST_AUTO_TEST_CASE(session_entry_and_message_round_trip) {
@@ -597,7 +606,7 @@ BOOST_AUTO_TEST_CASE(session_entry_and_message_round_trip) {
 BOOST_AUTO_TEST_CASE(bad_records_are_store_errors) {
     std::string bytes = store::encode_account(make_account("m.dupont"));
     std::string other_version = bytes;
-    other_version[0] = 2;
+    other_version[0] = 3;
     BOOST_CHECK_THROW(store::decode_account(other_version), store::store_error);
     BOOST_CHECK_THROW(store::decode_account(bytes + "x"), store::store_error);
     BOOST_CHECK_THROW(store::decode_account(bytes.substr(0, bytes.size() - 1)), store::store_error);

@@ -1,0 +1,26 @@
+// The staff console's routes (API.md "Staff routes" and "Staff routes, in
+// detail"), kept in their own table behind one staff authentication step: a
+// session of a staff account (TOTP done at login) that needs no password
+// change. Handlers parse, call one staff_service use case off the network
+// thread, and serialise. Public routes never reach these handlers.
+// Depends on net/api_support.hpp and core/staff_service.hpp.
+#pragma once
+
+#include <cstddef>
+
+#include "core/staff_service.hpp"
+#include "net/api_support.hpp"
+#include "net/router.hpp"
+
+namespace sesame::net {
+
+struct staff_context {
+    api_context& api;
+    staff_service& staff;
+    std::size_t max_import_bytes = 64u << 20;  // http.max_import_bytes
+};
+
+// `ctx` must outlive the router.
+void add_staff_routes(router& r, staff_context& ctx);
+
+}  // namespace sesame::net
