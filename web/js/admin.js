@@ -27,6 +27,13 @@ const results = {
   delivery_report: 'Accusé de réception',
 };
 const channels = { sms: 'SMS', email: 'Courriel' };
+const actions = {
+  'account.read': 'Lecture d\'un compte', 'account.search': 'Recherche', 'account.create': 'Création de compte',
+  'account.import': 'Import', 'account.update': 'Modification', 'account.unlock': 'Déblocage',
+  'account.activation_code': 'Code d\'activation', 'account.activity': 'Lecture du journal', 'reference.read': 'Lecture d\'une demande',
+  'staff.create': 'Ajout d\'un membre du personnel', 'staff.list': 'Liste du personnel', 'staff.delete': 'Retrait d\'un membre du personnel',
+  'session.login': 'Connexion', 'session.login_failed': 'Connexion manquée',
+};
 const rights = {
   phone: ['secretariat', 'direction', 'admin'],
   email: ['vie_scolaire', 'direction', 'admin'],
@@ -120,6 +127,7 @@ function render_record(a) {
     ['Blocage', lock],
     ['Créé', when(a.created_at)],
     ['Mot de passe changé', a.password_changed_at ? when(a.password_changed_at) : null],
+    ['Dernière connexion', a.last_login_at ? when(a.last_login_at) : null],
   ]);
   $('phone').value = a.phone || '';
   $('email').value = a.pending_email || a.email || '';
@@ -298,9 +306,8 @@ async function show_audit(append) {
   zone.hidden = false;
   const body = $('audit');
   if (!append) body.replaceChildren();
-  const lines = r.data.entries || r.data.events || r.data.audit || [];
-  for (const e of lines) {
-    body.append(el('tr', {}, ...[when(e.at), e.actor || e.staff || e.login, e.action, e.target || e.identifier, e.detail || e.outcome || e.ip]
+  for (const e of r.data.events || []) {
+    body.append(el('tr', {}, ...[when(e.at), `${e.actor}${e.role ? ` (${roles[e.role] || e.role})` : ''}`, actions[e.action] || e.action, e.target, [e.detail, e.ip].filter(Boolean).join(' · ')]
       .map((c) => el('td', { textContent: text_or_dash(c) }))));
   }
   if (!body.children.length) body.append(el('tr', {}, el('td', { colSpan: 5, textContent: 'Aucune action enregistrée.' })));
