@@ -61,7 +61,12 @@ function dl_rows(dl, pairs) {
 function table(caption, heads, rows) {
   const thead = el('thead', {}, el('tr', {}, ...heads.map((h) => el('th', { scope: 'col', textContent: h }))));
   const tbody = el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', {}, c instanceof Node ? c : text_or_dash(c))))));
-  return el('div', { className: 'portal-scroll' }, el('table', {}, el('caption', { className: 'fr-sr-only', textContent: caption }), thead, tbody));
+  // A box that scrolls on a phone: focusable, so the keyboard can scroll it.
+  const box = el('div', { className: 'portal-scroll', tabIndex: 0 },
+    el('table', {}, el('caption', { className: 'fr-sr-only', textContent: caption }), thead, tbody));
+  box.setAttribute('role', 'region');
+  box.setAttribute('aria-label', caption);
+  return box;
 }
 
 function failed(where, r) {

@@ -344,11 +344,13 @@ export function safe_return(raw) {
 // Parameters of the location's fragment ("#flow=…&token=…"), then clears
 // it from the address bar so the secret does not linger in the history.
 // A link pasted later into the same tab changes only the fragment: the page
-// starts again with it.
+// starts again with it (other fragments, like the skip link's, do not).
 export function take_fragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
-  window.addEventListener('hashchange', () => location.reload(), { once: true });
+  window.addEventListener('hashchange', () => {
+    if (new URLSearchParams(location.hash.slice(1)).has('token')) location.reload();
+  });
   return params;
 }
 
