@@ -143,6 +143,7 @@ void request_mix::append_headers(std::string& out, const request_kind& k, std::s
     out += " HTTP/1.1\r\nHost: ";
     out += host_;
     out += "\r\nUser-Agent: sesame-loadgen\r\n";
+    out += extra_headers_;
     if (k.has_body) {
         out += "Content-Type: application/json\r\nContent-Length: ";
         out += std::to_string(body_size);

@@ -78,6 +78,9 @@ public:
     bool parse(std::string_view text, std::string& error);
     // One request kind, as --method/--path/--body give it.
     bool add_single(std::string_view method, std::string_view path, std::string_view body, std::string& error);
+    // Header lines ("Name: value\r\n"...) added to every request, e.g.
+    // Accept-Encoding; call before finalize.
+    void set_extra_headers(std::string lines) { extra_headers_ = std::move(lines); }
     // Pre-renders the kinds without placeholders; `host` is the Host header.
     void finalize(std::string_view host);
 
@@ -126,6 +129,7 @@ private:
     std::string host_;
     // Scratch space for rendering bodies; one request_mix copy per thread.
     mutable std::string body_scratch_;
+    std::string extra_headers_;
 };
 
 }  // namespace sesame::bench
