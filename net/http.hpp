@@ -55,6 +55,11 @@ struct response {
     // instead of `body` and `headers`, so serving an asset copies nothing.
     std::string_view static_body;
     std::string_view static_headers;
+    // The same body in a file (the memfd the static site filled at start-up):
+    // over plain TCP it goes out with sendfile(2), as nginx sends files,
+    // without a copy through user space. -1: none.
+    int static_fd = -1;
+    std::uint64_t static_offset = 0;
 
     static response json(unsigned status, std::string body);
     static response text(unsigned status, std::string body, std::string content_type = "text/plain; charset=utf-8");

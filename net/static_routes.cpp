@@ -1,6 +1,11 @@
 #include "net/static_routes.hpp"
 
+#include <cerrno>
+
 #include <boost/asio/awaitable.hpp>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace sesame::net {
 
@@ -119,11 +124,40 @@ static_site::static_site(std::span<const web::asset> assets) {
         e.not_modified = "ETag: \"" + std::string(a.etag) + "\"\r\n" + common;
         entries_.push_back(std::move(e));
     }
+    fill_memfd();
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         const auto* a = entries_[i].asset;
         if (a->kind == web::asset_kind::not_found) not_found_ = &entries_[i];
         else by_path_.emplace(a->path, i);
     }
+}
+
+static_site::~static_site() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+// Every body, one after the other, in an anonymous in-memory file; any
+// failure leaves fd_ at -1 (answers are then written from the table).
+void static_site::fill_memfd() {
+    const int fd = ::memfd_create("sesame-portal", MFD_CLOEXEC);
+    if (fd < 0) return;
+    std::uint64_t offset = 0;
+    for (auto& e : entries_) {
+        for (auto& form : e.forms) {
+            form.offset = offset;
+            for (std::size_t done = 0; done < form.body.size();) {
+                const ssize_t n = ::write(fd, form.body.data() + done, form.body.size() - done);
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) {
+                    ::close(fd);
+                    return;
+                }
+                done += static_cast<std::size_t>(n);
+            }
+            offset += form.body.size();
+        }
+    }
+    fd_ = fd;
 }
 
 const web::asset* static_site::find(std::string_view path) const {
@@ -146,6 +180,8 @@ response static_site::answer(const request& req, const web::asset& a, unsigned s
     const representation& form = e.forms[static_cast<int>(coding)];
     r.static_headers = form.headers;
     r.static_body = form.body;
+    r.static_fd = fd_;
+    r.static_offset = form.offset;
     return r;
 }
 

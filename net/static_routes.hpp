@@ -7,6 +7,7 @@
 // Depends on net/router.hpp and web/portal_assets.hpp (plain data).
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,7 +34,12 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
 class static_site {
 public:
+    // Also copies every body into a memfd once, so plain TCP answers can use
+    // sendfile(2); without memfd_create they are written from the table.
     explicit static_site(std::span<const web::asset> assets);
+    ~static_site();
+    static_site(const static_site&) = delete;
+    static_site& operator=(const static_site&) = delete;
 
     // The answer for a GET or HEAD of a known page or asset path; nullptr
     // when `path` is not one.
@@ -49,16 +55,20 @@ public:
 private:
     struct representation {
         std::string_view body;
-        std::string headers;  // every header line but Content-Length and Connection
+        std::string headers;      // every header line but Content-Length and Connection
+        std::uint64_t offset = 0;  // of the body in the memfd
     };
     struct entry {
         const web::asset* asset = nullptr;
         representation forms[3];   // by content_coding; empty body when absent
         std::string not_modified;  // the header lines of a 304
     };
+    void fill_memfd();
+
     std::vector<entry> entries_;
     std::unordered_map<std::string_view, std::size_t> by_path_;
     const entry* not_found_ = nullptr;
+    int fd_ = -1;  // the memfd holding every body, or -1
 };
 
 }  // namespace sesame::net

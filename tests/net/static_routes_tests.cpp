@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <array>
 #include <string>
 
@@ -95,6 +97,17 @@ BOOST_AUTO_TEST_CASE(a_hashed_asset_is_immutable_and_never_recompressed) {
     BOOST_TEST(!has_line(r, "Content-Encoding"));
     BOOST_TEST(!has_line(r, "Vary"));
     BOOST_TEST(site.find("/assets/f.00000000.woff2") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(every_body_is_in_the_memfd_at_its_offset) {
+    const net::static_site site(table);
+    for (const char* accept : {"", "gzip", "br"}) {
+        const auto r = site.answer(get("/", accept), *site.find("/"));
+        BOOST_REQUIRE(r.static_fd >= 0);
+        std::string copy(r.static_body.size(), '\0');
+        BOOST_TEST(::pread(r.static_fd, copy.data(), copy.size(), off_t(r.static_offset)) == ssize_t(copy.size()));
+        BOOST_TEST(copy == r.static_body);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(the_not_found_page_is_html_with_the_same_headers) {
