@@ -50,7 +50,7 @@ test('devices: this one marked, another logged out, then all the others', async 
   assert.deepEqual(await axe_violations(page), []);
   await screenshot(page, 'mon-compte-360');
   await page.getByRole('button', { name: 'Déconnecter cet appareil' }).click();
-  await page.getByText('Appareil déconnecté').waitFor();
+  await page.getByRole('heading', { name: 'Appareil déconnecté' }).waitFor();
   assert.equal(await devices.count(), 1);
   assert.equal(await me_status(other), 401);
 
@@ -76,6 +76,8 @@ test('the activity journal, newest first, pages back', async () => {
   await lines.nth(9).waitFor();
   assert.equal(await lines.count(), 10);
   assert.match(await lines.first().innerText(), /Connexion réussie/);
+  assert.deepEqual(await axe_violations(page), []);
+  await screenshot(page, 'mon-compte-1280');
   await page.getByRole('button', { name: 'Afficher les événements plus anciens' }).click();
   await lines.nth(10).waitFor();
   assert.ok(await lines.count() > 10);
@@ -93,7 +95,7 @@ test('password change: a wrong current password on its field, then the change', 
   assert.equal(await page.getByLabel('Mot de passe actuel').getAttribute('aria-invalid'), 'true');
   await page.getByLabel('Mot de passe actuel').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Changer le mot de passe' }).click();
-  await page.getByText('Mot de passe changé', { exact: true }).waitFor();
+  await page.getByRole('heading', { name: 'Mot de passe changé' }).waitFor();
   const cookie = await api_login(server, 'l.dupont', 'Une girafe lit sous le préau');
   assert.equal(await me_status(cookie), 200);
   await context.close();
