@@ -183,6 +183,25 @@ export async function api_login(server, identifier, password, user_agent = 'Mozi
   return r.headers.get('set-cookie').split(';')[0];
 }
 
+// A staff session through the API alone (password, TOTP, the forced change
+// of the provisional password): returns its cookie, for setting up data.
+export async function staff_api_session(server, login) {
+  const staff = server.staff[login];
+  const post = (path, body, cookie) => fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}) },
+    body: JSON.stringify(body),
+  });
+  const r = await post('/api/v1/session', { identifier: login, password: staff.password, otp: totp(staff.totp) });
+  if (r.status !== 200) throw new Error(`staff login ${login}: ${r.status}`);
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  const fresh = `${staff.password}-changé`;
+  const change = await post('/api/v1/me/password', { current_password: staff.password, new_password: fresh }, cookie);
+  if (change.status !== 204) throw new Error(`staff password change ${login}: ${change.status}`);
+  staff.password = fresh;
+  return cookie;
+}
+
 // Logs in through the page (identifier, password) and waits for `then`.
 export async function ui_login(page, server, identifier, password, then = '/mon-compte') {
   await page.goto(`${server.url}/`);

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEMO_PASSWORD, axe_violations, launch, new_page, screenshot, start_server, totp, ui_login,
+  DEMO_PASSWORD, axe_violations, launch, new_page, screenshot, start_server, totp,
 } from './harness.mjs';
 
 let server;
@@ -137,12 +137,5 @@ test("a pupil's first login with the activation code: weak password reasons, the
   await page.getByText('Emma Martin').waitFor();
   assert.equal(await api_status('e.martin', 'Un cartable bleu sous la pluie'), 200);
   assert.equal(await api_status('e.martin', 'ESSA-YEZM-2345-6789'), 401);
-  await context.close();
-});
-
-test('ui_login helper path works for the other tests', async () => {
-  const { context, page } = await new_page(browser);
-  await ui_login(page, server, 'm.dupont', DEMO_PASSWORD);
-  assert.equal(new URL(page.url()).pathname, '/mon-compte');
   await context.close();
 });

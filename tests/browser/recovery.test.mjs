@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  axe_violations, launch, new_page, outbox, screenshot, six_digits, start_server, wait_for_message,
+  axe_violations, launch, new_page, outbox, screenshot, six_digits, staff_api_session, start_server, wait_for_message,
 } from './harness.mjs';
 
 let server;
@@ -158,5 +158,43 @@ test('parent activation: phone, SMS code, a wrong then the right birth date, new
   await page.waitForURL(`${server.url}/mon-compte`);
   await page.getByText('Karim Benali').waitFor();
   assert.deepEqual(foreign(requests), []);
+  await context.close();
+});
+
+test('parent activation when two parents share the phone and the child: the first name settles it', async (t) => {
+  // A server of its own (k.benali not yet activated), where the school
+  // office records a second parent with his mobile and child.
+  const server = await start_server({ staff: [{ login: 'secretariat.test', role: 'secretariat', scope: '0751234A' }] });
+  t.after(() => server.stop());
+  const cookie = await staff_api_session(server, 'secretariat.test');
+  const created = await fetch(`${server.url}/api/v1/admin/accounts`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: cookie },
+    body: JSON.stringify({
+      profile: 'parent', external_id: 'DEMO-P3', last_name: 'Benali', first_name: 'Samia', establishment: '0751234A',
+      phone: '06 98 76 54 32', children: ['DEMO-E2'],
+    }),
+  });
+  assert.equal(created.status, 201);
+  const { context, page } = await new_page(browser);
+  await page.goto(`${server.url}/activation`);
+  await page.getByLabel('Numéro de téléphone portable').fill('+33 6 98 76 54 32');
+  const before_count = outbox(server).length;
+  await page.getByRole('button', { name: 'Recevoir un code' }).click();
+  await page.getByLabel('Code reçu').waitFor();
+  const sms = await wait_for_message(server, (m) => m.channel === 'sms' && m.to === '+33698765432', { after: before_count });
+  await page.getByLabel('Code reçu').fill(six_digits(sms));
+  await page.getByRole('button', { name: 'Valider le code' }).click();
+  await page.getByLabel("Date de naissance de l'enfant 1").fill('2014-09-02');
+  await page.getByLabel('Nouveau mot de passe').fill('Deux cahiers et une gomme rose');
+  await page.getByLabel('Confirmer le mot de passe').fill('Deux cahiers et une gomme rose');
+  await page.getByRole('button', { name: 'Activer mon compte' }).click();
+  const first_name = page.getByLabel('Votre prénom');
+  await first_name.waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /Indiquez votre prénom/);
+  await first_name.fill('samia');
+  await page.getByRole('button', { name: 'Activer mon compte' }).click();
+  await page.getByRole('heading', { name: 'Votre compte est activé' }).waitFor();
+  assert.match((await page.locator('#identifiant-attribue').innerText()).trim(), /^s\.benali\d*$/);
   await context.close();
 });
