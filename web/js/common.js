@@ -78,13 +78,20 @@ export function clear_errors(root) {
   }
 }
 
-function mark_field(field, message) {
+// The message (and its list, if any) under a field, tied to it.
+function mark_field(field, message, list) {
   const id = `err-${++error_seq}`;
-  const p = document.createElement('p');
+  const p = document.createElement(list && list.length ? 'div' : 'p');
   p.className = 'fr-error-text';
   p.id = id;
   p.dataset.portalError = '';
-  p.textContent = message;
+  if (list && list.length) {
+    const sentence = document.createElement('span');
+    sentence.textContent = message;
+    p.append(sentence, bullets(list));
+  } else {
+    p.textContent = message;
+  }
   if (field.tagName === 'FIELDSET') {
     field.classList.add('fr-fieldset--error');
     field.append(p);
@@ -98,6 +105,16 @@ function mark_field(field, message) {
   field.setAttribute('aria-describedby', [field.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
   (field.closest('.fr-input-wrap') || field).after(p);
   return field;
+}
+
+function bullets(items) {
+  const ul = document.createElement('ul');
+  for (const item of items) {
+    const li = document.createElement('li');
+    li.textContent = item;
+    ul.append(li);
+  }
+  return ul;
 }
 
 // errors: [{field?: element, message, list?: [string]}]. Puts a summary at
@@ -117,7 +134,7 @@ export function show_errors(form, errors) {
   for (const e of errors) {
     const li = document.createElement('li');
     if (e.field) {
-      const target = mark_field(e.field, e.message);
+      const target = mark_field(e.field, e.message, e.list);
       const a = document.createElement('a');
       a.href = `#${target.id}`;
       a.textContent = e.message;
@@ -129,15 +146,7 @@ export function show_errors(form, errors) {
     } else {
       li.textContent = e.message;
     }
-    if (e.list && e.list.length) {
-      const sub = document.createElement('ul');
-      for (const item of e.list) {
-        const s = document.createElement('li');
-        s.textContent = item;
-        sub.append(s);
-      }
-      li.append(sub);
-    }
+    if (e.list && e.list.length) li.append(bullets(e.list));
     ul.append(li);
   }
   summary.append(title, ul);

@@ -19,6 +19,7 @@ function destination(session) {
 // The password just typed stays in this closure only, for the change.
 function ask_new_password(session, typed) {
   const step = show_step(root, 'changer', 'Choisir un mot de passe');
+  document.getElementById('a-savoir').hidden = true;
   const f = form_in(step);
   on_submit(f, async () => {
     const errors = password_pair_errors(f);
