@@ -127,8 +127,9 @@ export function show_errors(form, errors) {
   summary.setAttribute('role', 'alert');
   summary.tabIndex = -1;
   summary.dataset.portalError = '';
-  const title = document.createElement('h3');
-  title.className = 'fr-alert__title';
+  // An h2, as GOV.UK's summary: it heads the form's problems, above its question.
+  const title = document.createElement('h2');
+  title.className = 'fr-alert__title fr-h5';
   title.textContent = errors.length > 1 ? 'Il y a des erreurs' : 'Il y a un problème';
   const ul = document.createElement('ul');
   for (const e of errors) {
