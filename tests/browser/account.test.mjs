@@ -2,22 +2,17 @@
 // another logged out, then all others), the journal and its paging, the
 // password and e-mail changes, the e-mail confirmation link, logout; and
 // without a session, the way back through the login page.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEMO_PASSWORD, api_login, axe_violations, launch, new_page, outbox, screenshot, start_server, ui_login,
-  wait_for_message,
+  DEMO_PASSWORD, api_login, axe_violations, new_page, outbox, screenshot, setup, ui_login, wait_for_message,
 } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await start_server();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+setup((s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function me_status(cookie) {

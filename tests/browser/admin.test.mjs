@@ -3,25 +3,21 @@
 // flows and deliveries, changes a phone, issues an activation code, looks
 // up a reference a parent read out; the audit log is hidden from it and
 // shown to the head of school (direction).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe_violations, launch, new_page, outbox, screenshot, start_server, totp, wait_for_message } from './harness.mjs';
+import { axe_violations, new_page, outbox, screenshot, setup, totp, wait_for_message } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await start_server({
+setup((s, b) => {
+  server = s;
+  browser = b;
+}, {
     staff: [
       { login: 'secretariat.test', role: 'secretariat', scope: '0751234A' },
       { login: 'direction.test', role: 'direction', scope: '0751234A' },
     ],
   });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 // Logs a staff member in through the login page (code, then the forced
 // change of the provisional password) and waits for the console.

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 
@@ -138,6 +139,22 @@ export function totp(uri, at = Date.now()) {
 }
 
 // ---- the browser -------------------------------------------------------------
+
+// For a test file: a server (start_server's options) and a browser before
+// its tests, both stopped after them; assign(server, browser) receives them.
+export function setup(assign, options = {}) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await start_server(options);
+    browser = await launch();
+    assign(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+}
 
 export async function launch() {
   return chromium.launch({

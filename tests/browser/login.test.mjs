@@ -2,22 +2,16 @@
 // keyboard alone, the `retour` parameter (same origin only), a staff
 // member with the authenticator code field then the forced password
 // change to /admin, and a pupil's first login with the activation code.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEMO_PASSWORD, axe_violations, launch, new_page, screenshot, start_server, totp,
-} from './harness.mjs';
+import { DEMO_PASSWORD, axe_violations, new_page, screenshot, setup, totp } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await start_server({ staff: [{ login: 'secretariat.test', role: 'secretariat', scope: '0751234A' }] });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+setup((s, b) => {
+  server = s;
+  browser = b;
+}, { staff: [{ login: 'secretariat.test', role: 'secretariat', scope: '0751234A' }] });
 
 const same_origin = (requests) => requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith('data:'));
 

@@ -3,22 +3,16 @@
 // and AA), no horizontal scroll at 360 px or at 200 % zoom, screenshots at
 // 360 and 1280 px; the security and cache headers, 304, gzip, HEAD; the
 // login page's weight on a first and a return visit.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as http_request } from 'node:http';
-import {
-  axe_violations, launch, log_events, new_page, screenshot, start_server,
-} from './harness.mjs';
+import { axe_violations, log_events, new_page, screenshot, setup } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await start_server();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+setup((s, b) => {
+  server = s;
+  browser = b;
 });
 
 // [path, screenshot name, a text the page shows once its module has run]

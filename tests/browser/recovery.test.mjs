@@ -2,21 +2,17 @@
 // password by SMS code (m.dupont, with the resend cooldown and a wrong
 // code), by the e-mail link (l.dupont), forgotten identifier (both
 // profiles), and a parent's activation (k.benali, with a wrong birth date).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  axe_violations, launch, new_page, outbox, screenshot, six_digits, staff_api_session, start_server, wait_for_message,
+  axe_violations, new_page, outbox, screenshot, setup, six_digits, staff_api_session, start_server, wait_for_message,
 } from './harness.mjs';
 
 let server;
 let browser;
-before(async () => {
-  server = await start_server();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+setup((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const foreign = (requests) => requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith('data:'));
@@ -26,6 +22,19 @@ async function login_status(identifier, password) {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identifier, password }),
   });
   return r.status;
+}
+
+// /activation up to the children's dates: k.benali's mobile typed as
+// `phone`, the SMS code read from the outbox and validated.
+async function activation_code_step(page, on, phone) {
+  await page.goto(`${on.url}/activation`);
+  await page.getByLabel('Numéro de téléphone portable').fill(phone);
+  const before_count = outbox(on).length;
+  await page.getByRole('button', { name: 'Recevoir un code' }).click();
+  await page.getByLabel('Code reçu').waitFor();
+  const sms = await wait_for_message(on, (m) => m.channel === 'sms' && m.to === '+33698765432', { after: before_count });
+  await page.getByLabel('Code reçu').fill(six_digits(sms));
+  await page.getByRole('button', { name: 'Valider le code' }).click();
 }
 
 async function choose_password(page, password) {
@@ -131,14 +140,7 @@ test('forgotten identifier: by SMS for a parent, by e-mail for a pupil, with the
 
 test('parent activation: phone, SMS code, a wrong then the right birth date, new password, identifier shown', async () => {
   const { context, page, requests } = await new_page(browser, { width: 360, height: 800 });
-  await page.goto(`${server.url}/activation`);
-  await page.getByLabel('Numéro de téléphone portable').fill('06 98 76 54 32');
-  const before_count = outbox(server).length;
-  await page.getByRole('button', { name: 'Recevoir un code' }).click();
-  await page.getByLabel('Code reçu').waitFor();
-  const sms = await wait_for_message(server, (m) => m.channel === 'sms' && m.to === '+33698765432', { after: before_count });
-  await page.getByLabel('Code reçu').fill(six_digits(sms));
-  await page.getByRole('button', { name: 'Valider le code' }).click();
+  await activation_code_step(page, server, '06 98 76 54 32');
   const date = page.getByLabel("Date de naissance de l'enfant 1");
   await date.waitFor();
   assert.equal(await date.getAttribute('type'), 'date');
@@ -177,14 +179,7 @@ test('parent activation when two parents share the phone and the child: the firs
   });
   assert.equal(created.status, 201);
   const { context, page } = await new_page(browser);
-  await page.goto(`${server.url}/activation`);
-  await page.getByLabel('Numéro de téléphone portable').fill('+33 6 98 76 54 32');
-  const before_count = outbox(server).length;
-  await page.getByRole('button', { name: 'Recevoir un code' }).click();
-  await page.getByLabel('Code reçu').waitFor();
-  const sms = await wait_for_message(server, (m) => m.channel === 'sms' && m.to === '+33698765432', { after: before_count });
-  await page.getByLabel('Code reçu').fill(six_digits(sms));
-  await page.getByRole('button', { name: 'Valider le code' }).click();
+  await activation_code_step(page, server, '+33 6 98 76 54 32');
   await page.getByLabel("Date de naissance de l'enfant 1").fill('2014-09-02');
   await page.getByLabel('Nouveau mot de passe').fill('Deux cahiers et une gomme rose');
   await page.getByLabel('Confirmer le mot de passe').fill('Deux cahiers et une gomme rose');
