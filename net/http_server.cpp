@@ -251,9 +251,11 @@ struct http_server::impl {
             auto [rec, rn] = co_await asio::async_write(socket, asio::buffer(head.data() + n, head.size() - n), use_tuple);
             if (rec) co_return false;
         }
-        beast::error_code nb;
-        socket.native_non_blocking(true, nb);
-        if (nb) co_return false;
+        if (!socket.native_non_blocking()) {  // once per connection: the flag stays
+            beast::error_code nb;
+            socket.native_non_blocking(true, nb);
+            if (nb) co_return false;
+        }
         auto off = static_cast<off_t>(offset);
         std::size_t left = size;
         while (left > 0) {
