@@ -154,3 +154,28 @@ describe('headers', () => {
     await context.close();
   });
 });
+
+test('help: the reference field explains its format and checks what is typed', async () => {
+  const { context, page } = await new_page(browser, { width: 360, height: 800 });
+  await page.goto(`${server.url}/aide`);
+  for (const [symptom, who] of [
+    ['Je ne reçois pas le SMS', 'secrétariat de scolarité'],
+    ["Le courriel n'arrive pas", 'vie scolaire (CPE)'],
+    ['Mon identifiant est refusé', 'support académique'],
+    ['La page de connexion revient sans cesse', 'navigation privée'],
+  ]) {
+    await page.getByRole('link', { name: symptom }).click();
+    const section = await page.locator(`section:has(h2:text("${symptom}"))`).innerText();
+    assert.ok(section.includes(who), `${symptom}: ${who}`);
+  }
+  const field = page.getByLabel('Référence de la demande');
+  assert.match(await page.locator(`#${await field.getAttribute('aria-describedby')}`).innerText(), /R-XXXX-XXXX/);
+  await field.fill('R-0000-1111');
+  await page.getByRole('button', { name: 'Vérifier la référence' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /pas la bonne forme/);
+  await field.fill(' r 7k3f 92qx ');
+  await page.getByRole('button', { name: 'Vérifier la référence' }).click();
+  await page.getByRole('heading', { name: 'La référence R-7K3F-92QX est bien formée' }).waitFor();
+  assert.equal(await field.inputValue(), 'R-7K3F-92QX');
+  await context.close();
+});
