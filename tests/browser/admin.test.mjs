@@ -94,7 +94,14 @@ test('secretariat: search, record with flows, phone change, activation code, ref
   await context.close();
 });
 
-test('direction: the audit log shows the staff actions', async () => {
+test('direction: the audit log shows the staff actions; a locked account is unlocked', async () => {
+  const attempt = (password) => fetch(`${server.url}/api/v1/session`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ identifier: 'l.dupont', password }),
+  });
+  let locked = false;
+  for (let i = 0; i < 10 && !locked; i += 1) locked = (await attempt('pas-le-bon')).status === 423;
+  assert.ok(locked, 'l.dupont is locked');
   const { context, page } = await new_page(browser, { width: 360, height: 800 });
   await staff_login(page, 'direction.test');
   await page.locator('#audit-zone').waitFor();
@@ -103,6 +110,14 @@ test('direction: the audit log shows the staff actions', async () => {
   assert.deepEqual(await axe_violations(page), []);
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0);
   await screenshot(page, 'admin-360');
+  await page.getByLabel('Rechercher un compte').fill('l.dupont');
+  await page.getByRole('button', { name: 'Rechercher', exact: true }).click();
+  await page.getByRole('button', { name: 'l.dupont' }).click();
+  await page.getByRole('heading', { name: 'Compte l.dupont' }).waitFor();
+  assert.match(await page.locator('#fiche').innerText(), /Bloqué/);
+  await page.getByRole('button', { name: 'Déverrouiller le compte' }).click();
+  await page.getByRole('heading', { name: 'Compte débloqué' }).waitFor();
+  assert.equal((await attempt('Sesame-demo-2026!')).status, 200);
   await context.close();
 });
 
