@@ -6,7 +6,8 @@
 namespace sesame::app {
 
 std::variant<command_line, std::string> parse_command_line(int argc, char** argv,
-                                                           const std::set<std::string>& allowed_options) {
+                                                           const std::set<std::string>& allowed_options,
+                                                           const std::set<std::string>& switches) {
     command_line cl;
     if (argc >= 2) cl.command = argv[1];
     for (int i = 2; i < argc; ++i) {
@@ -20,6 +21,10 @@ std::variant<command_line, std::string> parse_command_line(int argc, char** argv
             continue;
         }
         std::string name = arg.substr(2);
+        if (switches.count(name)) {
+            cl.options[name] = "true";
+            continue;
+        }
         std::optional<std::string> value;
         if (const auto eq = name.find('='); eq != std::string::npos) {
             value = name.substr(eq + 1);
@@ -30,7 +35,10 @@ std::variant<command_line, std::string> parse_command_line(int argc, char** argv
         if (!value) return "l'option --" + name + " attend une valeur";
         if (name == "config") cl.config_file = *value;
         else if (name.find('.') != std::string::npos) cl.config_flags.emplace_back(name, *value);
-        else if (allowed_options.count(name)) cl.options[name] = *value;
+        else if (allowed_options.count(name)) {
+            cl.options[name] = *value;
+            cl.repeated[name].push_back(*value);
+        }
         else return "option inconnue --" + name;
     }
     return cl;

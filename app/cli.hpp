@@ -24,14 +24,17 @@ struct command_line {
     bool help = false;
     std::optional<std::string> config_file;
     std::vector<std::pair<std::string, std::string>> config_flags;
-    std::map<std::string, std::string> options;  // command options, without "--"
+    std::map<std::string, std::string> options;  // command options, without "--" (the last value)
+    std::map<std::string, std::vector<std::string>> repeated;  // every value of each option, in order
     std::vector<std::string> positionals;
 };
 
-// argv[1] is the command; `allowed_options` are the command's own options.
-// Returns the French usage error on failure.
+// argv[1] is the command; `allowed_options` are the command's own options
+// (each with a value), `switches` its options without one (stored as
+// "true" in `options`). Returns the French usage error on failure.
 std::variant<command_line, std::string> parse_command_line(int argc, char** argv,
-                                                           const std::set<std::string>& allowed_options);
+                                                           const std::set<std::string>& allowed_options,
+                                                           const std::set<std::string>& switches = {});
 
 // Loads the configuration from the command line and the process environment.
 std::variant<config::loaded, config::config_error> load_settings(const command_line& cl);

@@ -22,6 +22,8 @@ int run_serve(const command_line& cl);
 int run_import(const command_line& cl);
 int run_staff(const command_line& cl);
 int run_backup(const command_line& cl);
+int run_check(const command_line& cl);
 int run_check_config(const command_line& cl);
+int run_oidc(const command_line& cl);
 
 }  // namespace sesame::app

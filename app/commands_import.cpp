@@ -79,6 +79,7 @@ int run_import(const command_line& cl) {
     };
     import_report report;
     try {
+        repo.rebuild_derived_indexes();  // a store made before the names index: index it first
         report = import_csv(data, repo, repo, crypto, clock.now(), options);
         db->flush();
     } catch (const std::exception& e) {

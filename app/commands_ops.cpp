@@ -7,6 +7,7 @@
 #include "net/control_socket.hpp"
 #include "store/database.hpp"
 #include "store/error.hpp"
+#include "store/integrity.hpp"
 #include "store/repository.hpp"
 #include "workers/argon2_hasher.hpp"
 #include "workers/crypto_openssl.hpp"
@@ -62,6 +63,38 @@ int run_backup(const command_line& cl) {
     return exit_ok;
 }
 
+int run_check(const command_line& cl) {
+    auto loaded = load_settings_or_report(cl);
+    if (!loaded) return exit_usage;
+    const auto& path = loaded->values.store.path;
+    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT"))
+        return fail(exit_failure, "aucune base Sésame dans « " + path + " »");
+    const bool repair = cl.options.count("repair") > 0;
+    auto db = open_store_or_report(path, "arrêtez le serveur le temps de la vérification");
+    if (!db) return exit_failure;
+    store::integrity_report r;
+    try {
+        r = store::check_store(*db, repair, system_clock{}.now());
+    } catch (const std::exception& e) {
+        return fail(exit_failure, std::string("vérification interrompue : ") + e.what());
+    }
+    for (const auto& p : r.problems) std::fprintf(stdout, "problème : %s\n", p.c_str());
+    if (r.problem_count > r.problems.size())
+        std::fprintf(stdout, "... et %zu autre(s)\n", r.problem_count - r.problems.size());
+    std::fprintf(stdout, "%zu comptes, %zu entrées d'index, %zu flux, %zu messages : %s\n", r.accounts,
+                 r.index_records, r.flows, r.messages,
+                 r.clean() ? "cohérent" : (std::to_string(r.problem_count) + " problème(s)").c_str());
+    if (repair && r.repaired) {
+        std::fprintf(stdout, "réparé : %zu entrée(s) d'index réécrite(s) ou supprimée(s)\n", r.repaired);
+        // What is left after the repair decides the exit code.
+        r = store::check_store(*db, false, system_clock{}.now());
+        for (const auto& p : r.problems) std::fprintf(stdout, "reste : %s\n", p.c_str());
+        std::fprintf(stdout, "après réparation : %s\n",
+                     r.clean() ? "cohérent" : (std::to_string(r.problem_count) + " problème(s)").c_str());
+    }
+    return r.clean() ? exit_ok : exit_failure;
+}
+
 int run_staff(const command_line& cl) {
     auto loaded = load_settings_or_report(cl);
     if (!loaded) return exit_usage;
@@ -81,6 +114,7 @@ int run_staff(const command_line& cl) {
         workers::crypto_openssl crypto;
         workers::argon2_hasher hasher(crypto, password.argon2_memory_kib, password.argon2_iterations);
         store::repository repo(*db);
+        repo.rebuild_derived_indexes();
         const timestamp now = system_clock{}.now();
         auto made = make_staff_account(
             request, [&](std::string_view id) { return repo.identifier_exists(id); }, crypto, hasher, now);

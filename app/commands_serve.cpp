@@ -3,6 +3,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include <cstdio>
@@ -16,6 +18,8 @@
 #include "net/account_routes.hpp"
 #include "net/recovery_routes.hpp"
 #include "net/staff_routes.hpp"
+#include "net/jwt.hpp"
+#include "net/oidc_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/http_server.hpp"
 #include "net/static_routes.hpp"
@@ -32,6 +36,29 @@ namespace sesame::app {
 
 namespace {
 
+// Every connection is a file descriptor: raise the soft limit to the hard
+// one at start, and say so, with a warning when http.max_connections does
+// not fit (the accept loop would then hit EMFILE and pause).
+void size_file_descriptors(std::uint32_t max_connections) {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    const rlim_t before = lim.rlim_cur;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = before;
+    }
+    // Descriptors besides connections: the store's files, the pools, logs.
+    constexpr rlim_t reserve = 512;
+    log::info("file_descriptors", {{"soft_limit_before", std::int64_t(before)},
+                                   {"soft_limit", std::int64_t(lim.rlim_cur)},
+                                   {"hard_limit", std::int64_t(lim.rlim_max)}});
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < rlim_t(max_connections) + reserve)
+        log::warn("file_descriptors_short", {{"soft_limit", std::int64_t(lim.rlim_cur)},
+                                             {"http.max_connections", std::int64_t(max_connections)},
+                                             {"advice", "raise LimitNOFILE (systemd) or ulimit -n, or lower "
+                                                        "http.max_connections"}});
+}
+
 log::level parse_level(const std::string& s) {
     if (s == "debug") return log::level::debug;
     if (s == "warn") return log::level::warn;
@@ -47,12 +74,15 @@ int run_serve(const command_line& cl) {
     const config::settings& cfg = loaded->values;
     log::set_min_level(parse_level(cfg.log.level));
     for (const auto& w : loaded->warnings) log::warn("config_warning", {{"message", w}});
+    size_file_descriptors(cfg.http.max_connections);
 
     std::unique_ptr<store::database> db;
     try {
         store::open_options opts;
         opts.path = cfg.store.path;
         opts.sync_writes = cfg.store.sync_writes;
+        opts.write_buffer_bytes = cfg.store.memtable_bytes;
+        opts.total_write_buffer_bytes = std::size_t{3} * cfg.store.memtable_bytes;
         db = store::database::open(opts);
     } catch (const std::exception& e) {
         return fail(exit_failure, e.what());
@@ -86,8 +116,20 @@ int run_serve(const command_line& cl) {
     const account_ports ports{repo, repo, repo, repo, repo, delivery};
     account_service accounts(ports, crypto, hasher, make_account_policy(cfg));
     accounts.set_dummy_hash(hasher.make_dummy_hash());
+    login_monitor logins(registry, cfg.login.alert_failures_per_minute, clock);
+    accounts.set_monitor(&logins);
     recovery_service recovery(ports, repo, accounts, crypto, hasher, make_recovery_policy(cfg), db->server_secret());
+    recovery.set_metrics(registry);
     staff_service staff(ports, repo, repo, repo, accounts, recovery, crypto, hasher);
+    net::jwt_es256 jwt(crypto);
+    oidc_policy oidc_settings{cfg.http.public_url, cfg.oidc.access_token_ttl, cfg.oidc.refresh_token_ttl,
+                              cfg.oidc.code_ttl};
+    oidc_service oidc(ports, repo, crypto, jwt, db->server_secret(), oidc_settings);
+    try {
+        oidc.load_keys(clock.now());
+    } catch (const std::exception& e) {
+        return fail(exit_failure, e.what());
+    }
     if (cfg.demo.seed) {
         if (seed_demo_accounts(repo, repo, crypto, hasher, clock.now())) log::info("demo_accounts_created");
         if (seed_demo_staff(repo, repo, hasher, clock.now())) log::info("demo_staff_created");
@@ -107,7 +149,7 @@ int run_serve(const command_line& cl) {
     net::router routes;
     net::system_probes probes;
     probes.registry = &registry;
-    probes.ready = [&] { return running && delivering && db != nullptr && !hashing.stopped(); };
+    probes.ready = [&] { return running && delivering && db != nullptr && !hashing.stopped() && db->writable(); };
     net::add_system_routes(routes, probes);
     net::api_context api{accounts, blocking, hashing, clock, cfg.http.secure_cookies};
     net::add_account_routes(routes, api);
@@ -116,6 +158,8 @@ int run_serve(const command_line& cl) {
     const auto hooks = add_delivery_routes(routes, api, repo, cfg);
     net::staff_context staff_api{api, staff, cfg.http.max_import_bytes};
     net::add_staff_routes(routes, staff_api);
+    net::oidc_context oidc_api{api, staff_api, oidc};
+    net::add_oidc_routes(routes, oidc_api);
     // The portal's pages and assets, from memory; after the API routes, which
     // are the busier ones to match.
     const net::static_site site(web::portal_assets());

@@ -23,6 +23,8 @@ const char* usage_text =
     "  import         importe un fichier CSV de comptes\n"
     "  staff          gère les comptes du personnel (staff add ...)\n"
     "  backup         écrit une sauvegarde cohérente de la base (aussi pendant que le serveur tourne)\n"
+    "  check          vérifie la cohérence de la base (--repair reconstruit les index)\n"
+    "  oidc           services connectés par OpenID Connect (oidc client add ..., oidc rotate-keys)\n"
     "  check-config   vérifie la configuration et affiche la configuration effective\n"
     "  version        affiche la version\n"
     "\n"
@@ -33,6 +35,7 @@ struct command_spec {
     std::set<std::string> options;
     const char* usage;
     int (*run)(const command_line&);
+    std::set<std::string> switches = {};
 };
 
 int run_version(const command_line&) {
@@ -56,6 +59,19 @@ const command_spec commands[] = {
      "Usage : sesame backup --store.path CHEMIN --to DOSSIER\n"
      "Le dossier ne doit pas exister ; la sauvegarde s'ouvre comme une base complète.\n",
      run_backup},
+    {"check", {},
+     "Usage : sesame check --store.path CHEMIN [--repair]\n"
+     "Lit chaque enregistrement et vérifie les index, les flux et la file d'envoi au regard des comptes.\n"
+     "Code de sortie 0 si tout est cohérent, 1 avec un rapport ; --repair reconstruit les index.\n",
+     run_check, {"repair"}},
+    {"oidc", {"name", "redirect-uri", "post-logout-redirect-uri"},
+     "Usage : sesame oidc client add --store.path CHEMIN --name NOM --redirect-uri URI [--redirect-uri URI ...]\n"
+     "                               [--post-logout-redirect-uri URI ...] [--public]\n"
+     "        sesame oidc rotate-keys --store.path CHEMIN\n"
+     "client add affiche « client_id: ... » et, pour un service confidentiel, « client_secret: ... ».\n"
+     "rotate-keys crée une nouvelle clé de signature ; l'ancienne reste publiée jusqu'à l'expiration de ses jetons.\n"
+     "Serveur arrêté (comme staff add).\n",
+     run_oidc, {"public"}},
     {"check-config", {}, "Usage : sesame check-config [--config FICHIER] [--clé valeur ...]\n", run_check_config},
     {"version", {}, "Usage : sesame version\n", run_version},
 };
@@ -71,7 +87,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[1], "--version") == 0) return run_version({});
     for (const auto& spec : commands) {
         if (spec.name != std::string(argv[1])) continue;
-        auto parsed = parse_command_line(argc, argv, spec.options);
+        auto parsed = parse_command_line(argc, argv, spec.options, spec.switches);
         if (auto* err = std::get_if<std::string>(&parsed)) {
             std::fputs(spec.usage, stderr);
             return fail(exit_usage, *err);

@@ -3,7 +3,11 @@
 // imported e-mail validated, so recovery benches exercise the real path
 // (code, message, outbox) rather than decoys. Never for production data.
 //
-//   activate_accounts STORE_PATH
+//   activate_accounts STORE_PATH [PASSWORD MEMORY_KIB ITERATIONS]
+//
+// Without PASSWORD the shared hash is a fixed cheap one (nobody logs in with
+// it); with it, a real Argon2id hash of PASSWORD at that cost, so logins
+// with it (or wrong ones) cost what the server's own hashes cost.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -12,11 +16,13 @@
 #include "store/database.hpp"
 #include "store/records.hpp"
 #include "store/repository.hpp"
+#include "workers/argon2_hasher.hpp"
+#include "workers/crypto_openssl.hpp"
 
 int main(int argc, char** argv) {
     using namespace sesame;
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: activate_accounts STORE_PATH\n");
+    if (argc != 2 && argc != 5) {
+        std::fprintf(stderr, "usage: activate_accounts STORE_PATH [PASSWORD MEMORY_KIB ITERATIONS]\n");
         return 2;
     }
     store::open_options opts;
@@ -26,7 +32,12 @@ int main(int argc, char** argv) {
     store::repository repo(*db);
     const timestamp now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
     // A fixed, valid-looking PHC string: the bench never logs in with it.
-    const std::string hash = "$argon2id$v=19$m=64,t=1,p=1$c2Vzc2FtZWJlbmNoc2FsdA$YmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNo";
+    std::string hash = "$argon2id$v=19$m=64,t=1,p=1$c2Vzc2FtZWJlbmNoc2FsdA$YmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNo";
+    if (argc == 5) {
+        workers::crypto_openssl crypto;
+        workers::argon2_hasher hasher(crypto, std::uint32_t(std::stoul(argv[3])), std::uint32_t(std::stoul(argv[4])));
+        hash = hasher.hash(argv[2]);
+    }
     changes batch;
     batch.synced = false;
     std::size_t done = 0;

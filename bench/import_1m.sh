@@ -37,6 +37,8 @@ TARGET_RSS_MB=${TARGET_RSS_MB:-300}
 OUT=${OUT:-$ROOT/bench/results/import.json}
 
 die() { echo "import_1m: $*" >&2; exit "${2:-3}"; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 [[ "$N" =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer" 2
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer" 2
@@ -100,24 +102,12 @@ if [ "$IDLE_BEFORE" -lt 90 ]; then
 fi
 
 # ---------------------------------------------------------------- the CSV
-GEN="$ROOT/bench/gen_accounts.py"
-GEN_SUM=$(cksum <"$GEN" | cut -d' ' -f1)
 if [ "$CACHE" = 1 ]; then
-  mkdir -p "$CACHE_DIR"
-  CSV="$CACHE_DIR/accounts-$N-s$SEED-g$GEN_SUM.csv"
+  bench_csv "$N" "$SEED" "$CACHE_DIR" || die "gen_accounts.py failed"
 else
-  CSV="$WORK/accounts.csv"
+  bench_csv "$N" "$SEED" "$WORK" || die "gen_accounts.py failed"
 fi
-GEN_S=null
-if [ ! -s "$CSV" ]; then
-  echo "generating $N accounts -> $CSV"
-  t0=$(now_ns)
-  python3 "$GEN" "$N" "$CSV.tmp.$$" --seed "$SEED" || { rm -f "$CSV.tmp.$$"; die "gen_accounts.py failed"; }
-  mv "$CSV.tmp.$$" "$CSV"
-  GEN_S=$(secs "$t0" "$(now_ns)")
-else
-  echo "using cached $CSV"
-fi
+CSV=$BENCH_CSV
 CSV_MB=$(du -m "$CSV" | cut -f1)
 
 # ---------------------------------------------------------------- import
@@ -151,24 +141,14 @@ t0=$(now_ns)
 "$SESAME" serve --store.path "$WORK/data" --http.listen 127.0.0.1:0 --log.level info \
   >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
-PORT=
 READY_NS=
-for _ in $(seq 3000); do  # bounded: about 30 s
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "--- sesame serve stderr" >&2; tail -n 20 "$WORK/serve.err" >&2 || true
-    SERVER_PID=
-    die "sesame serve exited before answering /readyz"
-  fi
-  if [ -z "$PORT" ]; then
-    PORT=$(sed -n 's/.*"event":"listening".*"address":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$WORK/serve.err" | head -n 1)
-  fi
-  if [ -n "$PORT" ] &&
-     [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$PORT/readyz" || true)" = 200 ]; then
-    READY_NS=$(now_ns)
-    break
-  fi
-  sleep 0.01
-done
+if wait_ready "$SERVER_PID" "$WORK/serve.err"; then
+  READY_NS=$(now_ns)
+elif ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  echo "--- sesame serve stderr" >&2; tail -n 20 "$WORK/serve.err" >&2 || true
+  SERVER_PID=
+  die "sesame serve exited before answering /readyz"
+fi
 [ -n "$READY_NS" ] || die "sesame serve did not answer 200 on /readyz within 30 s"
 START_S=$(secs "$t0" "$READY_NS")
 RSS_READY_KB=$(rss_kb "$SERVER_PID")

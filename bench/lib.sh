@@ -10,6 +10,7 @@
 #                                       blocks and /healthz; sets STARTED_PID
 #   start_sesame DIR PORT [ARGS...]     build/sesame ($SESAME) on a fresh store; sets STARTED_PID
 #   idle_pct                            how idle the machine is, in percent, over 1 s
+#   bench_csv, wait_ready               a cached import file; a started server's port (see below)
 # The caller defines die MESSAGE [EXIT_CODE].
 
 bench_workdir() {
@@ -36,6 +37,47 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# bench_csv N SEED [DIR]: the path of a generated import file of N accounts
+# (bench/gen_accounts.py), generated when missing. Cached in DIR (default
+# CACHE_DIR or ${TMPDIR:-/tmp}/sesame-bench-cache), named by N, the seed and
+# the generator's checksum. Sets GEN_S to the generation time (or null).
+bench_csv() {
+  local n=$1 seed=$2 dir=${3:-${CACHE_DIR:-${TMPDIR:-/tmp}/sesame-bench-cache}}
+  local gen="$ROOT/bench/gen_accounts.py" sum csv t0
+  sum=$(cksum <"$gen" | cut -d' ' -f1)
+  mkdir -p "$dir"
+  csv="$dir/accounts-$n-s$seed-g$sum.csv"
+  GEN_S=null
+  if [ ! -s "$csv" ]; then
+    echo "generating $n accounts -> $csv" >&2
+    t0=$(date +%s%N)
+    python3 "$gen" "$n" "$csv.tmp.$$" --seed "$seed" >&2 || { rm -f "$csv.tmp.$$"; return 1; }
+    mv "$csv.tmp.$$" "$csv"
+    GEN_S=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  else
+    echo "using cached $csv" >&2
+  fi
+  BENCH_CSV=$csv
+}
+
+# wait_ready PID LOGFILE [TRIES]: waits (10 ms polls, bounded) until the
+# `sesame serve` of PID logged its "listening" line and answers 200 on
+# /readyz; sets PORT. Returns 1 if it exited or never became ready.
+wait_ready() {
+  local pid=$1 log=$2 tries=${3:-3000}
+  PORT=
+  for _ in $(seq "$tries"); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    [ -n "$PORT" ] || PORT=$(sed -n 's/.*"event":"listening".*"address":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$log" | head -n 1)
+    if [ -n "$PORT" ] &&
+       [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$PORT/readyz" || true)" = 200 ]; then
+      return 0
+    fi
+    sleep 0.01
+  done
+  return 1
+}
+
 find_nginx() {
   NGINX=$(command -v nginx || true)
   [ -n "$NGINX" ] || NGINX=/usr/sbin/nginx
@@ -50,8 +92,8 @@ find_nginx() {
   fi
 }
 
-# wait_ready NAME PID PORT LOG: up to 15 s for GET /healthz to answer 200.
-wait_ready() {
+# wait_healthz NAME PID PORT LOG: up to 15 s for GET /healthz to answer 200.
+wait_healthz() {
   local name=$1 pid=$2 port=$3 log=$4
   for _ in $(seq 150); do
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -96,7 +138,7 @@ EOF
   "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
-  wait_ready "nginx" "$STARTED_PID" "$port" "$dir/error.log"
+  wait_healthz "nginx" "$STARTED_PID" "$port" "$dir/error.log"
 }
 
 # start_sesame DIR PORT [ARGS...]: the real server on a fresh store. Sets STARTED_PID.
@@ -108,7 +150,7 @@ start_sesame() {
     "$@" >"$dir/sesame.log" 2>&1 &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
-  wait_ready "sesame" "$STARTED_PID" "$port" "$dir/sesame.log"
+  wait_healthz "sesame" "$STARTED_PID" "$port" "$dir/sesame.log"
 }
 
 # How idle the machine is (percent, over 1 s): other work on these cores

@@ -74,16 +74,17 @@ struct options {
     std::string path;
     std::string method = "GET";
     std::string body;
-    std::string headers;  // from --header, "Name: value\r\n" each
     std::string json_out;
     std::string label;
+    std::string extra_headers;  // "Name: value\r\n" lines from --header
 };
 
 constexpr std::string_view usage_text =
     "usage: loadgen --target HOST:PORT [--connections 64] [--threads 2]\n"
     "               [--duration 10s | --requests N] [--warmup 1s] [--timeout 5s]\n"
-    "               [--mix FILE | --path /healthz [--method GET] [--body JSON]] [--header 'Name: value']...\n"
+    "               [--mix FILE | --path /healthz [--method GET] [--body JSON]]\n"
     "               [--json OUT.json] [--label NAME] [--honor-retry-after MAX] [--rate R]\n"
+    "               [--header 'Name: value' ...]  (e.g. a session cookie)\n"
     "  HOST must be a loopback address (127.x.x.x, ::1 or localhost).\n"
     "  Durations: 10s, 500ms, 2m, or a number of seconds. Default: --duration 10s, --path /healthz.\n"
     "  Mix file: one 'WEIGHT METHOD PATH [JSON-BODY]' per line, '#' comments;\n"
@@ -186,14 +187,14 @@ options parse_options(int argc, char** argv) {
         else if (arg == "--mix") o.mix_file = std::string(value);
         else if (arg == "--path") o.path = std::string(value);
         else if (arg == "--method") o.method = std::string(value);
-        else if (arg == "--header") {
-            if (value.find(':') == std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos)
-                usage_error("--header wants 'Name: value' on one line");
-            o.headers += std::string(value) + "\r\n";
-        }
         else if (arg == "--body") o.body = std::string(value);
         else if (arg == "--json") o.json_out = std::string(value);
         else if (arg == "--label") o.label = std::string(value);
+        else if (arg == "--header") {
+            if (value.find(':') == std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos)
+                usage_error("--header takes 'Name: value'");
+            o.extra_headers += std::string(value) + "\r\n";
+        }
         else usage_error("unknown option '" + flag + "'");
     }
     if (!have_target) usage_error("--target HOST:PORT is required");
@@ -222,8 +223,7 @@ request_mix load_mix(const options& o) {
     const std::string host = o.endpoint.address().is_v6()
                                  ? "[" + o.endpoint.address().to_string() + "]:" + std::to_string(o.endpoint.port())
                                  : o.endpoint.address().to_string() + ":" + std::to_string(o.endpoint.port());
-    mix.set_extra_headers(o.headers);
-    mix.finalize(host);
+    mix.finalize(host, o.extra_headers);
     return mix;
 }
 

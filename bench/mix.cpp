@@ -154,8 +154,9 @@ void request_mix::append_headers(std::string& out, const request_kind& k, std::s
     out += "\r\n";
 }
 
-void request_mix::finalize(std::string_view host) {
+void request_mix::finalize(std::string_view host, std::string_view extra_headers) {
     host_ = std::string(host);
+    extra_headers_ = std::string(extra_headers);
     for (auto& k : kinds_) {
         if (k.uses_seq || k.uses_rand) continue;
         k.fixed_wire = k.method + ' ';

@@ -78,11 +78,9 @@ public:
     bool parse(std::string_view text, std::string& error);
     // One request kind, as --method/--path/--body give it.
     bool add_single(std::string_view method, std::string_view path, std::string_view body, std::string& error);
-    // Header lines ("Name: value\r\n"...) added to every request, e.g.
-    // Accept-Encoding; call before finalize.
-    void set_extra_headers(std::string lines) { extra_headers_ = std::move(lines); }
     // Pre-renders the kinds without placeholders; `host` is the Host header.
-    void finalize(std::string_view host);
+    // `extra_headers`: complete "Name: value\r\n" lines sent with every request.
+    void finalize(std::string_view host, std::string_view extra_headers = {});
 
     bool empty() const { return kinds_.empty(); }
     const std::vector<request_kind>& kinds() const { return kinds_; }
@@ -127,9 +125,9 @@ private:
     std::vector<std::uint64_t> cumulative_;
     std::uint64_t total_weight_ = 0;
     std::string host_;
+    std::string extra_headers_;
     // Scratch space for rendering bodies; one request_mix copy per thread.
     mutable std::string body_scratch_;
-    std::string extra_headers_;
 };
 
 }  // namespace sesame::bench

@@ -290,6 +290,9 @@ std::vector<key_spec> build_specs() {
                          [](auto& s) -> auto& { return s.http.max_import_bytes; }, 1024, uint32_max));
     k.push_back(uint_key("http.max_connections", {}, "connexions simultanées au plus",
                          [](auto& s) -> auto& { return s.http.max_connections; }, 1, 10'000'000));
+    k.push_back(uint_key("http.max_connections_per_ip", {},
+                         "connexions simultanées d'une même adresse (les mandataires de confiance en sont exemptés)",
+                         [](auto& s) -> auto& { return s.http.max_connections_per_ip; }, 1, 10'000'000));
     // store
     k.push_back(string_key("store.path", {}, "répertoire RocksDB",
                            [](auto& s) -> auto& { return s.store.path; }, non_empty));
@@ -297,6 +300,10 @@ std::vector<key_spec> build_specs() {
                          [](auto& s) -> auto& { return s.store.sync_writes; }));
     k.push_back(uint_key("store.threads", {}, "fils pour les appels bloquants au stockage",
                          [](auto& s) -> auto& { return s.store.threads; }, 1, 1024));
+    k.push_back(uint_key("store.memtable_bytes", {},
+                         "mémoire d'écriture par famille de colonnes (octets) ; autant d'espace disque libre est "
+                         "nécessaire pour reprendre après un disque plein",
+                         [](auto& s) -> auto& { return s.store.memtable_bytes; }, 1u << 20, 1u << 30));
     // smtp, dkim
     k.push_back(optional_key(
         "smtp.url", "serveur SMTP : smtp://hôte:port, smtp+starttls://..., smtps://..., user:motdepasse@ "
@@ -343,6 +350,12 @@ std::vector<key_spec> build_specs() {
                          [](auto& s) -> auto& { return s.recovery.max_attempts; }, 1, 1000));
     k.push_back(duration_key("email.confirm_ttl", "durée de vie des liens de confirmation de courriel",
                              [](auto& s) -> auto& { return s.email.confirm_ttl; }));
+    k.push_back(duration_key("oidc.access_token_ttl", "durée de vie des jetons OpenID Connect (d'identité et d'accès)",
+                             [](auto& s) -> auto& { return s.oidc.access_token_ttl; }));
+    k.push_back(duration_key("oidc.refresh_token_ttl", "durée de vie d'un jeton de rafraîchissement OpenID Connect",
+                             [](auto& s) -> auto& { return s.oidc.refresh_token_ttl; }));
+    k.push_back(duration_key("oidc.code_ttl", "durée de vie d'un code d'autorisation OpenID Connect",
+                             [](auto& s) -> auto& { return s.oidc.code_ttl; }));
     k.push_back(duration_key("audit.retention", "durée de conservation du journal d'audit du personnel",
                              [](auto& s) -> auto& { return s.audit.retention; }));
     // workers
@@ -366,6 +379,10 @@ std::vector<key_spec> build_specs() {
     k.push_back(uint_key("login.hard_lock_threshold", {},
                          "échecs en 24 h avant un verrouillage que seul le personnel lève",
                          [](auto& s) -> auto& { return s.login.hard_lock_threshold; }, 1, 100'000));
+    k.push_back(uint_key("login.alert_failures_per_minute", {},
+                         "connexions refusées par minute (tous comptes) au-delà desquelles une alerte est journalisée "
+                         "(0 : jamais)",
+                         [](auto& s) -> auto& { return s.login.alert_failures_per_minute; }, 0, uint32_max));
     // limits: "N" keeps the default window, "N/DURATION" sets it.
     k.push_back(limit_key("limits.login_failures_per_ip", "connexions échouées par adresse (N ou N/durée)",
                           [](auto& s) -> auto& { return s.limits.login_failures_per_ip; }));

@@ -37,12 +37,16 @@ struct http_settings {
     std::uint32_t max_body_bytes = 64 * 1024;
     std::uint32_t max_import_bytes = 64u * 1024 * 1024;
     std::uint32_t max_connections = 10000;
+    std::uint32_t max_connections_per_ip = 256;  // addresses in trusted_proxies are exempt
 };
 
 struct store_settings {
     std::string path = "./data";
     bool sync_writes = true;  // WAL fsync for writes a user was told succeeded
     std::uint32_t threads = 32;  // blocking-call pool; mostly waiting on fsync, so more than the cores
+    // Memtable per column family (all together: three times it). RocksDB
+    // also needs this much free disk to leave a full-disk error by itself.
+    std::uint32_t memtable_bytes = 32u << 20;
 };
 
 struct smtp_settings {
@@ -94,6 +98,7 @@ struct login_settings {
     std::uint32_t lockout_threshold = 5;
     duration lockout_duration = minutes(15);
     std::uint32_t hard_lock_threshold = 20;
+    std::uint32_t alert_failures_per_minute = 1000;  // 0: never
 };
 
 struct limits_settings {
@@ -125,6 +130,12 @@ struct audit_settings {
     duration retention = hours(9600);  // 400 days
 };
 
+struct oidc_settings {
+    duration access_token_ttl = minutes(10);  // ID and access tokens
+    duration refresh_token_ttl = hours(720);
+    duration code_ttl = seconds(60);
+};
+
 struct demo_settings {
     bool seed = false;  // create demo accounts on an empty store
 };
@@ -146,6 +157,7 @@ struct settings {
     session_settings session;
     log_settings log;
     demo_settings demo;
+    oidc_settings oidc;
 };
 
 }  // namespace sesame::config

@@ -99,25 +99,29 @@ session_record account_service::new_session(const account& acc, const client_inf
 
 result<login_success> account_service::login(const login_input& in, timestamp now) {
     const std::string ip_key = login_failure_key(in.client.ip);
-    if (auto d = ports_.limits.check(ip_key, policy_.login_failures_per_ip, now); !d.allowed)
+    if (auto d = ports_.limits.check(ip_key, policy_.login_failures_per_ip, now); !d.allowed) {
+        observe(login_refusal::rate_limited, now);
         return rate_limited(d.retry_after);
+    }
     if (in.password.size() > max_password_bytes) return invalid_field("password", "Le mot de passe est trop long.");
 
     const std::string id = normalize_login(in.identifier);
     std::optional<account> found;
     if (!id.empty() && id.size() <= max_identifier_bytes) found = ports_.accounts.find_account(id);
 
-    auto refuse = [&](errc code) -> domain_error {
+    auto refuse = [&](errc code, login_refusal why) -> domain_error {
         ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+        observe(why, now);
         return make_error(code);
     };
 
     if (!found) {
         hasher_.verify(dummy_hash_, in.password);  // same work as a real check
-        return refuse(errc::invalid_credentials);
+        return refuse(errc::invalid_credentials, login_refusal::unknown_identifier);
     }
     if (const auto ls = lockout_status(found->lockout, policy_.lockout, now); ls.locked) {
         ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+        observe(login_refusal::locked, now);
         domain_error e = make_error(errc::account_locked);
         e.locked_until = ls.until;
         return e;
@@ -150,7 +154,7 @@ result<login_success> account_service::login(const login_input& in, timestamp no
 
     auto guard = ports_.accounts.lock_account(id);
     std::optional<account> fresh = ports_.accounts.find_account(id);
-    if (!fresh) return refuse(errc::invalid_credentials);
+    if (!fresh) return refuse(errc::invalid_credentials, login_refusal::unknown_identifier);
     account before = *fresh;
     account& acc = *fresh;
     changes out;
@@ -158,6 +162,7 @@ result<login_success> account_service::login(const login_input& in, timestamp no
 
     if (const auto ls = lockout_status(acc.lockout, policy_.lockout, now); ls.locked) {
         ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+        observe(login_refusal::locked, now);
         domain_error e = make_error(errc::account_locked);
         e.locked_until = ls.until;
         return e;
@@ -183,9 +188,10 @@ result<login_success> account_service::login(const login_input& in, timestamp no
         guard.unlock();
         if (password_ok && !otp_ok) {
             ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+            observe(login_refusal::wrong_otp, now);
             return make_error(errc::otp_required);
         }
-        return refuse(errc::invalid_credentials);
+        return refuse(errc::invalid_credentials, login_refusal::wrong_password);
     }
 
     record_success(acc.lockout);
@@ -204,6 +210,7 @@ result<login_success> account_service::login(const login_input& in, timestamp no
                                                with_activation_code ? "Première connexion avec le code d'activation."
                                                                     : std::string{}));
     commit(out);
+    if (monitor_) monitor_->succeeded();
     ok.acc = std::move(acc);
     ok.expires_at = s.expires_at(policy_.session_idle);
     return ok;
@@ -248,6 +255,9 @@ void account_service::delete_sessions(const std::string& identifier, changes& ou
                                       std::string_view keep_digest) {
     for (auto& s : ports_.sessions.sessions_of(identifier, now))
         if (s.digest != keep_digest) out.sessions_deleted.push_back(std::move(s));
+    // Their single sign-on grants go too, with those of sessions already
+    // expired (offline_access refresh tokens outlive their session).
+    out.oidc.grants_of_account_ended.emplace_back(identifier, std::string(keep_digest));
 }
 
 status account_service::revoke_session(const authenticated& who, std::string_view public_id,
@@ -267,7 +277,7 @@ status account_service::revoke_session(const authenticated& who, std::string_vie
 void account_service::revoke_other_sessions(const authenticated& who, const client_info& client, timestamp now) {
     changes out;
     delete_sessions(who.acc.identifier, out, now, who.session.digest);
-    if (out.sessions_deleted.empty()) return;
+    if (out.sessions_deleted.empty()) return commit(out);  // grants of expired sessions
     out.add_journal(who.acc.identifier,
                     make_entry(now, journal_type::session_revoked, client, "self",
                                std::to_string(out.sessions_deleted.size()) + " autre(s) session(s) fermée(s)."));

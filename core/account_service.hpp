@@ -13,6 +13,7 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/lockout.hpp"
+#include "core/login_monitor.hpp"
 #include "core/ports.hpp"
 #include "core/rate_window.hpp"
 
@@ -58,6 +59,9 @@ public:
 
     // The timing-equaliser hash for unknown identifiers; computed once.
     void set_dummy_hash(std::string h) { dummy_hash_ = std::move(h); }
+    // Counts refused logins by reason (credential stuffing made visible);
+    // optional, must outlive the service.
+    void set_monitor(login_monitor* m) { monitor_ = m; }
 
     // 401 invalid_credentials (same body for unknown identifier and wrong
     // password), 401 otp_required (staff), 423 account_locked, 429 (address).
@@ -84,7 +88,8 @@ public:
     // A new session for `acc`, added to `out` (for flows that log the user
     // in, like parent activation). The token goes into the cookie.
     login_success open_session(const account& acc, const client_info& client, timestamp now, changes& out);
-    // Every session of the account but `keep_digest`, added to `out` for deletion.
+    // Every session of the account but `keep_digest`, added to `out` for
+    // deletion, with every single sign-on grant not made in `keep_digest`.
     void delete_sessions(const std::string& identifier, changes& out, timestamp now, std::string_view keep_digest = {});
 
 private:
@@ -93,12 +98,16 @@ private:
                               std::string_view detail);
     session_record new_session(const account& acc, const client_info& client, timestamp now, std::string& token);
     void commit(const changes& c);
+    void observe(login_refusal why, timestamp now) {
+        if (monitor_) monitor_->failed(why, now);
+    }
 
     account_ports ports_;
     crypto& crypto_;
     password_hasher& hasher_;
     account_policy policy_;
     std::string dummy_hash_;
+    login_monitor* monitor_ = nullptr;
 };
 
 // The ip key of the per-address login failure window.

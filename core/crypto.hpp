@@ -10,7 +10,15 @@
 
 namespace sesame {
 
-// Randomness and digests. Implementations must be thread-safe.
+// An ES256 key pair (ECDSA on P-256): the private key as PKCS#8 DER, the
+// public point as two raw 32-byte coordinates (a JWK's x and y).
+struct es256_key {
+    std::string private_key;
+    std::string x, y;
+};
+
+// Randomness, digests, ES256 signatures and sealing. Implementations must be
+// thread-safe.
 class crypto {
 public:
     virtual ~crypto() = default;
@@ -27,6 +35,22 @@ public:
     // The caller refuses a step it has already accepted (no replay).
     virtual std::optional<std::uint64_t> totp_match(std::string_view secret, std::string_view code,
                                                     std::int64_t unix_seconds, int window) = 0;
+
+    // ES256 for JWS (RFC 7518 §3.4): a fresh key pair; a signature of
+    // `data` as the 64-byte r||s form (not DER); its check against a public
+    // point. Throw infrastructure_error on a library failure (a malformed
+    // key given to sign included); verify answers false for anything that
+    // is not a valid signature by that key.
+    virtual es256_key es256_generate() = 0;
+    virtual std::string es256_sign(std::string_view private_key, std::string_view data) = 0;
+    virtual bool es256_verify(std::string_view x, std::string_view y, std::string_view data,
+                              std::string_view signature) = 0;
+    // AES-256-GCM with a 32-byte key and a random 96-bit nonce: nonce ||
+    // ciphertext || 16-byte tag, `aad` authenticated too. open() gives
+    // nullopt for a wrong key, aad or any altered byte.
+    virtual std::string aes256gcm_seal(std::string_view key, std::string_view plaintext, std::string_view aad) = 0;
+    virtual std::optional<std::string> aes256gcm_open(std::string_view key, std::string_view sealed,
+                                                      std::string_view aad) = 0;
 };
 
 // Password hashing (Argon2id). Implementations must be thread-safe and are

@@ -17,6 +17,7 @@ const char* to_string(errc e) {
         case errc::not_found: return "not_found";
         case errc::method_not_allowed: return "method_not_allowed";
         case errc::conflict: return "conflict";
+        case errc::already_exists: return "already_exists";
         case errc::ambiguous_contact: return "ambiguous_contact";
         case errc::token_expired: return "token_expired";
         case errc::flow_expired: return "flow_expired";

@@ -31,6 +31,7 @@ enum class errc {
     not_found,                 // 404
     method_not_allowed,        // 405
     conflict,                  // 409
+    already_exists,            // 409
     ambiguous_contact,         // 409
     token_expired,             // 410
     flow_expired,              // 410
@@ -106,6 +107,14 @@ using status = result<ok_t>;
 class infrastructure_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+};
+
+// The store cannot write right now (a full disk, an I/O error on a write):
+// the request had no effect. Answered 503 `overloaded` at the HTTP boundary,
+// never 500; the store recovers by itself once it can write again.
+class unavailable_error : public infrastructure_error {
+public:
+    using infrastructure_error::infrastructure_error;
 };
 
 // What an exception caught at such a boundary says, for the log: what() of a

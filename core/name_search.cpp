@@ -47,9 +47,10 @@ std::string name_search_key(std::string_view query) {
             start = i + 1;
         }
     }
-    // A query of dots alone finds nothing.
-    if (std::all_of(out.begin(), out.end(), [](char c) { return c == '.'; })) out.clear();
     if (out.size() > max_name_token_bytes) out.resize(max_name_token_bytes);
+    // A query of dots alone finds nothing (checked after the cut, so that
+    // folding a key again gives the same key).
+    if (std::all_of(out.begin(), out.end(), [](char c) { return c == '.'; })) out.clear();
     return out;
 }
 

@@ -109,6 +109,20 @@ std::optional<outbox_message> lock_notice(const account& acc, bool hard, std::op
     return std::nullopt;
 }
 
+std::string html_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out.push_back(c);
+        }
+    }
+    return out;
+}
+
 namespace {
 
 outbox_message base_message(const message_context& ctx, channel ch, const std::string& to, const char* purpose) {
@@ -134,20 +148,6 @@ std::string sms_with_webotp(const std::string& body, const std::string& short_bo
     text = short_body + otp;
     if (fits_one_gsm7_segment(text)) return text;
     return short_body;  // a host too long for WebOTP: the code stays readable
-}
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out.push_back(c);
-        }
-    }
-    return out;
 }
 
 std::string html_page(const std::string& title, const std::string& inner) {

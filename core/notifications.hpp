@@ -57,4 +57,7 @@ outbox_message contact_changed_notice(const message_context& ctx, channel ch, co
 // "30 min", "2 h", "45 s".
 std::string french_duration(duration d);
 
+// Text for HTML element content or a double-quoted attribute: & < > " escaped.
+std::string html_escape(std::string_view s);
+
 }  // namespace sesame

@@ -14,6 +14,7 @@
 
 #include "core/account.hpp"
 #include "core/name_search.hpp"
+#include "core/oidc.hpp"
 #include "core/outbox.hpp"
 #include "core/rate_window.hpp"
 #include "core/recovery_flow.hpp"
@@ -34,6 +35,7 @@ struct changes {
     std::vector<recovery_flow> flows_put;  // kept until keep_until()
     std::vector<account> accounts_deleted;  // with their index entries (staff deletion)
     std::vector<audit_entry> audit;         // staff audit lines, kept audit.retention
+    oidc_changes oidc;                      // codes, grants, refresh tokens, clients (core/oidc.hpp)
     // Synced (fsync before returning) for what a user is told succeeded:
     // account, password and contact changes, messages. Sessions and journal
     // lines alone may be buffered (they survive a crash of the process, not
@@ -42,7 +44,8 @@ struct changes {
 
     bool empty() const {
         return accounts.empty() && sessions_put.empty() && sessions_deleted.empty() && journal.empty() &&
-               outbox.empty() && flows_put.empty() && accounts_deleted.empty() && audit.empty();
+               outbox.empty() && flows_put.empty() && accounts_deleted.empty() && audit.empty() &&
+               oidc.empty();
     }
     void add_journal(const std::string& identifier, journal_entry e) { journal.emplace_back(identifier, std::move(e)); }
 };

@@ -46,6 +46,13 @@ recovery_service::recovery_service(account_ports ports, flow_repository& flows, 
     while (!policy_.public_url.empty() && policy_.public_url.back() == '/') policy_.public_url.pop_back();
 }
 
+void recovery_service::set_metrics(metrics_registry& r) {
+    const char* help = "Messages not sent because a destination cap stopped them (limits.sends_per_destination, "
+                       "limits.sms_per_hour).";
+    refused_destination_ = &r.add_counter("sesame_sends_refused_total", help, "reason=\"destination_limit\"");
+    refused_sms_hourly_ = &r.add_counter("sesame_sends_refused_total", help, "reason=\"sms_hourly_limit\"");
+}
+
 std::string recovery_service::new_id() { return base64url(crypto_.random_bytes(16)); }
 
 std::string recovery_service::new_reference() {
@@ -92,9 +99,11 @@ bool recovery_service::admit_send(outbox_message& m, flow_outcome& refused_becau
     if (!dest.allowed) {
         refusal = "limite d'envois vers ce destinataire atteinte (limits.sends_per_destination)";
         refused_because = flow_outcome::destination_limit;
+        if (refused_destination_) refused_destination_->inc();
     } else if (m.ch == channel::sms && !ports_.limits.take("sms_global", policy_.sms_per_hour, now).allowed) {
         refusal = "plafond global de SMS atteint (limits.sms_per_hour)";
         refused_because = flow_outcome::sms_hourly_limit;
+        if (refused_sms_hourly_) refused_sms_hourly_->inc();
     }
     if (refusal.empty()) return true;
     m.status = message_status::refused;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/account_service.hpp"
+#include "core/metrics.hpp"
 #include "core/notifications.hpp"
 #include "core/recovery_flow.hpp"
 
@@ -110,6 +111,11 @@ public:
 
     const recovery_policy& policy() const { return policy_; }
 
+    // Counts the messages the destination caps stopped (SMS pumping made
+    // visible): sesame_sends_refused_total{reason="destination_limit"|
+    // "sms_hourly_limit"}. Optional; `r` must outlive the service.
+    void set_metrics(metrics_registry& r);
+
 private:
     recovery_flow new_flow(flow_kind kind, const client_info& client, timestamp now);
     std::string new_id();
@@ -132,6 +138,8 @@ private:
     password_hasher& hasher_;
     recovery_policy policy_;
     std::string server_secret_;
+    counter* refused_destination_ = nullptr;
+    counter* refused_sms_hourly_ = nullptr;
 };
 
 }  // namespace sesame

@@ -304,7 +304,7 @@ result<created_account> staff_service::create(const staff_caller& who,
     }
     std::lock_guard creating(creation_);
     if (ports_.accounts.identifier_by_external_id(row->establishment, row->external_id)) {
-        domain_error e = make_error(errc::conflict, "Un compte porte déjà cet identifiant externe dans cet établissement.");
+        domain_error e = make_error(errc::already_exists, "Un compte porte déjà cet identifiant externe dans cet établissement.");
         e.field = "external_id";
         return e;
     }
@@ -512,7 +512,7 @@ result<staff_enrolment> staff_service::create_staff(const staff_caller& who, con
     auto made = make_staff_account(r, taken, crypto_, hasher_, now);
     if (auto* no = std::get_if<staff_refusal>(&made)) {
         if (no->why == staff_refusal::reason::login_taken) {
-            domain_error e = make_error(errc::conflict, "Ce login existe déjà.");
+            domain_error e = make_error(errc::already_exists, "Ce login existe déjà.");
             e.field = "login";
             return e;
         }

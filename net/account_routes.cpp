@@ -148,22 +148,17 @@ awaitable<response> get_activity(api_context& ctx, request& req) {
     co_return json_response(200, journal_body(page));
 }
 
-template <awaitable<response> (*fn)(api_context&, request&)>
-handler bind(api_context& ctx) {
-    return [&ctx](request& req) { return fn(ctx, req); };
-}
-
 }  // namespace
 
 void add_account_routes(router& r, api_context& ctx) {
-    r.add(method::post, "/api/v1/session", bind<post_session>(ctx));
-    r.add(method::del, "/api/v1/session", bind<delete_session>(ctx), {0, false});
-    r.add(method::get, "/api/v1/me", bind<get_me>(ctx));
-    r.add(method::post, "/api/v1/me/password", bind<post_me_password>(ctx));
-    r.add(method::get, "/api/v1/me/sessions", bind<get_sessions>(ctx));
-    r.add(method::del, "/api/v1/me/sessions", bind<delete_other_sessions>(ctx), {0, false});
-    r.add(method::del, "/api/v1/me/sessions/{id}", bind<delete_one_session>(ctx), {0, false});
-    r.add(method::get, "/api/v1/me/activity", bind<get_activity>(ctx));
+    r.add(method::post, "/api/v1/session", bind_to<api_context, post_session>(ctx));
+    r.add(method::del, "/api/v1/session", bind_to<api_context, delete_session>(ctx), {0, false});
+    r.add(method::get, "/api/v1/me", bind_to<api_context, get_me>(ctx));
+    r.add(method::post, "/api/v1/me/password", bind_to<api_context, post_me_password>(ctx));
+    r.add(method::get, "/api/v1/me/sessions", bind_to<api_context, get_sessions>(ctx));
+    r.add(method::del, "/api/v1/me/sessions", bind_to<api_context, delete_other_sessions>(ctx), {0, false});
+    r.add(method::del, "/api/v1/me/sessions/{id}", bind_to<api_context, delete_one_session>(ctx), {0, false});
+    r.add(method::get, "/api/v1/me/activity", bind_to<api_context, get_activity>(ctx));
 }
 
 }  // namespace sesame::net

@@ -21,6 +21,7 @@ unsigned status_of(errc e) {
         case errc::not_found: return 404;
         case errc::method_not_allowed: return 405;
         case errc::conflict:
+        case errc::already_exists:
         case errc::ambiguous_contact: return 409;
         case errc::token_expired:
         case errc::flow_expired:
@@ -51,6 +52,7 @@ const char* default_message(errc e) {
         case errc::not_found: return "La ressource demandée n'existe pas.";
         case errc::method_not_allowed: return "Cette méthode n'est pas autorisée sur cette adresse.";
         case errc::conflict: return "La requête est en conflit avec l'état actuel.";
+        case errc::already_exists: return "Cet élément existe déjà.";
         case errc::ambiguous_contact: return "Plusieurs comptes correspondent. Adressez-vous au secrétariat de l'établissement.";
         case errc::token_expired: return "Ce lien a expiré ou a déjà été utilisé. Faites une nouvelle demande.";
         case errc::flow_expired: return "Le délai est dépassé. Faites une nouvelle demande.";

@@ -96,16 +96,11 @@ awaitable<response> post_report(hook_context& ctx, request& req) {
     co_return co_await apply(ctx, *id, *st, text);
 }
 
-template <awaitable<response> (*fn)(hook_context&, request&)>
-handler bind(hook_context& ctx) {
-    return [&ctx](request& req) { return fn(ctx, req); };
-}
-
 }  // namespace
 
 void add_hook_routes(router& r, hook_context& ctx) {
-    r.add(method::get, "/api/v1/hooks/sms-status", bind<get_report>(ctx));
-    r.add(method::post, "/api/v1/hooks/sms-status", bind<post_report>(ctx), {8 * 1024, true});
+    r.add(method::get, "/api/v1/hooks/sms-status", bind_to<hook_context, get_report>(ctx));
+    r.add(method::post, "/api/v1/hooks/sms-status", bind_to<hook_context, post_report>(ctx), {8 * 1024, true});
 }
 
 }  // namespace sesame::net

@@ -28,6 +28,7 @@ struct request {
     std::string_view origin;
     std::string_view cookie;
     std::string_view user_agent;
+    std::string_view authorization;  // OAuth client authentication and Bearer tokens
     std::string_view accept_encoding;  // for the precompressed forms of static assets
     std::string_view if_none_match;    // entity tags, for 304 Not Modified
     std::string body;

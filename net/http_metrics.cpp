@@ -37,6 +37,11 @@ void http_metrics::render(std::string& out) const {
     out += "# HELP sesame_http_connections_total Connections accepted since start.\n"
            "# TYPE sesame_http_connections_total counter\n"
            "sesame_http_connections_total " + std::to_string(accepted_.value()) + "\n";
+    out += "# HELP sesame_http_connections_refused_total Connections closed at once: past http.max_connections "
+           "(limit=\"total\") or http.max_connections_per_ip (limit=\"per_ip\").\n"
+           "# TYPE sesame_http_connections_refused_total counter\n"
+           "sesame_http_connections_refused_total{limit=\"total\"} " + std::to_string(refused_total_.value()) + "\n"
+           "sesame_http_connections_refused_total{limit=\"per_ip\"} " + std::to_string(refused_per_ip_.value()) + "\n";
 }
 
 }  // namespace sesame::net

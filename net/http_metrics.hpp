@@ -21,6 +21,9 @@ public:
     void observe(std::size_t route_id, unsigned status, double seconds);
     gauge& open_connections() { return open_connections_; }
     counter& accepted_connections() { return accepted_; }
+    // Connections closed at once: past http.max_connections, or past
+    // http.max_connections_per_ip for their address.
+    counter& refused_connections(bool per_ip) { return per_ip ? refused_per_ip_ : refused_total_; }
     void render(std::string& out) const;
 
 private:
@@ -32,6 +35,8 @@ private:
     std::vector<std::unique_ptr<per_route>> routes_;
     gauge open_connections_;
     counter accepted_;
+    counter refused_total_;
+    counter refused_per_ip_;
 };
 
 }  // namespace sesame::net

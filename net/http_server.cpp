@@ -21,6 +21,7 @@
 #include <chrono>
 #include <list>
 #include <mutex>
+#include <unordered_map>
 #include <stdexcept>
 #include <type_traits>
 
@@ -89,6 +90,33 @@ response default_not_found_page(const request&) {
                           "text/html; charset=utf-8");
 }
 
+// Open connections by client address (http.max_connections_per_ip): taken
+// by the accept loop, given back by each connection's completion handler on
+// its own thread.
+class connections_per_address {
+public:
+    bool acquire(const std::string& address, std::uint32_t cap) {
+        std::lock_guard lock(mu_);
+        auto& n = open_[address];
+        if (n >= cap) {
+            if (n == 0) open_.erase(address);
+            return false;
+        }
+        ++n;
+        return true;
+    }
+    void release(const std::string& address) {
+        std::lock_guard lock(mu_);
+        auto it = open_.find(address);
+        if (it == open_.end()) return;
+        if (--it->second == 0) open_.erase(it);
+    }
+
+private:
+    std::mutex mu_;
+    std::unordered_map<std::string, std::uint32_t> open_;
+};
+
 // One open connection, as seen by the deadline sweeper and the shutdown
 // logic. Touched only on the thread of the connection's io_context.
 struct connection_entry {
@@ -119,6 +147,7 @@ struct http_server::impl {
     std::vector<std::list<connection_entry>> live;  // per context
     std::vector<std::unique_ptr<asio::steady_timer>> sweepers;  // per context
     std::atomic<std::size_t> live_count{0};
+    connections_per_address per_ip;
     std::atomic<bool> stopping{false};
     std::atomic<bool> shutdown_requested{false};
     std::atomic<bool> accept_loop_running{false};
@@ -310,7 +339,8 @@ struct http_server::impl {
             co_return r;
         }
         if (changes_state(req.verb)) {
-            if (!req.origin.empty() && origin_of(req.origin) != public_origin) co_return error_response(errc::bad_origin);
+            if (!req.origin.empty() && !m.matched->options.any_origin && origin_of(req.origin) != public_origin)
+                co_return error_response(errc::bad_origin);
             if (m.matched->options.json_body) {
                 const bool has_type = !req.content_type.empty();
                 if ((has_type && req.media_type() != "application/json") || (!has_type && !req.body.empty()))
@@ -319,6 +349,13 @@ struct http_server::impl {
         }
         try {
             co_return co_await m.matched->fn(req);
+        } catch (const unavailable_error& e) {
+            // The store cannot write (a full disk): the request had no
+            // effect; the client may retry.
+            log::warn("handler_unavailable", {{"route", m.matched->pattern}, {"what", e.what()}});
+            domain_error busy = make_error(errc::overloaded);
+            busy.retry_after_s = 5;
+            co_return error_response(busy);
         } catch (const std::exception& e) {
             log::error("handler_failed", {{"route", m.matched->pattern}, {"what", e.what()}});
         }
@@ -481,14 +518,29 @@ struct http_server::impl {
             }
             metrics.accepted_connections().inc();
             if (live_count.load() >= settings.max_connections) {
+                metrics.refused_connections(false).inc();
+                beast::error_code ignored;
+                socket.close(ignored);
+                continue;
+            }
+            // One address may hold at most http.max_connections_per_ip of
+            // them (a slowloris from one host cannot take them all); trusted
+            // proxies carry many clients and are exempt.
+            beast::error_code peer_ec;
+            const auto peer = socket.remote_endpoint(peer_ec);
+            std::string address = peer_ec ? std::string() : address_text(peer);
+            if (!address.empty() && proxies.trusts(address)) address.clear();
+            if (!address.empty() && !per_ip.acquire(address, settings.max_connections_per_ip)) {
+                metrics.refused_connections(true).inc();
                 beast::error_code ignored;
                 socket.close(ignored);
                 continue;
             }
             live_count.fetch_add(1);
             asio::co_spawn(*ctx, run_connection(tcp::socket(std::move(socket)), ctx_index),
-                           [this](std::exception_ptr e) {
+                           [this, address = std::move(address)](std::exception_ptr e) {
                                if (e) log::error("connection_failed", {{"what", what_of(e)}});
+                               if (!address.empty()) per_ip.release(address);
                                live_count.fetch_sub(1);
                                maybe_finished();
                            });

@@ -233,25 +233,20 @@ awaitable<response> post_email_confirm(recovery_context& ctx, request& req) {
     co_return json_response(200, o);
 }
 
-template <awaitable<response> (*fn)(recovery_context&, request&)>
-handler bind(recovery_context& ctx) {
-    return [&ctx](request& req) { return fn(ctx, req); };
-}
-
 }  // namespace
 
 void add_recovery_routes(router& r, recovery_context& ctx) {
-    r.add(method::post, "/api/v1/recovery/identifier", bind<post_identifier>(ctx));
-    r.add(method::post, "/api/v1/recovery/password", bind<post_password_request>(ctx));
-    r.add(method::post, "/api/v1/recovery/password/reset", bind<post_password_reset>(ctx));
-    r.add(method::post, "/api/v1/recovery/password/{flow_id}/resend", bind<post_password_resend>(ctx));
-    r.add(method::post, "/api/v1/recovery/password/{flow_id}/verify", bind<post_password_verify>(ctx));
-    r.add(method::post, "/api/v1/activation", bind<post_activation>(ctx));
-    r.add(method::post, "/api/v1/activation/complete", bind<post_activation_complete>(ctx));
-    r.add(method::post, "/api/v1/activation/{flow_id}/resend", bind<post_activation_resend>(ctx));
-    r.add(method::post, "/api/v1/activation/{flow_id}/verify", bind<post_activation_verify>(ctx));
-    r.add(method::post, "/api/v1/me/email", bind<post_me_email>(ctx));
-    r.add(method::post, "/api/v1/email/confirm", bind<post_email_confirm>(ctx));
+    r.add(method::post, "/api/v1/recovery/identifier", bind_to<recovery_context, post_identifier>(ctx));
+    r.add(method::post, "/api/v1/recovery/password", bind_to<recovery_context, post_password_request>(ctx));
+    r.add(method::post, "/api/v1/recovery/password/reset", bind_to<recovery_context, post_password_reset>(ctx));
+    r.add(method::post, "/api/v1/recovery/password/{flow_id}/resend", bind_to<recovery_context, post_password_resend>(ctx));
+    r.add(method::post, "/api/v1/recovery/password/{flow_id}/verify", bind_to<recovery_context, post_password_verify>(ctx));
+    r.add(method::post, "/api/v1/activation", bind_to<recovery_context, post_activation>(ctx));
+    r.add(method::post, "/api/v1/activation/complete", bind_to<recovery_context, post_activation_complete>(ctx));
+    r.add(method::post, "/api/v1/activation/{flow_id}/resend", bind_to<recovery_context, post_activation_resend>(ctx));
+    r.add(method::post, "/api/v1/activation/{flow_id}/verify", bind_to<recovery_context, post_activation_verify>(ctx));
+    r.add(method::post, "/api/v1/me/email", bind_to<recovery_context, post_me_email>(ctx));
+    r.add(method::post, "/api/v1/email/confirm", bind_to<recovery_context, post_email_confirm>(ctx));
 }
 
 }  // namespace sesame::net

@@ -20,6 +20,9 @@ using handler = std::function<boost::asio::awaitable<response>(request&)>;
 struct route_options {
     std::size_t max_body = 0;  // 0: http.max_body_bytes
     bool json_body = true;     // POST/PATCH bodies must be application/json (415 otherwise)
+    // No Origin check: routes that no cookie authenticates (the OpenID
+    // Connect token and userinfo endpoints, called by relying parties).
+    bool any_origin = false;
 };
 
 struct route {
@@ -36,6 +39,13 @@ struct route_match {
     const route* matched = nullptr;
     std::string allow;  // for wrong_method: "GET, HEAD"
 };
+
+// A handler for `fn(ctx, req)`: route tables bind their handler functions
+// to their context with it. `ctx` must outlive the router.
+template <class Context, boost::asio::awaitable<response> (*fn)(Context&, request&)>
+handler bind_to(Context& ctx) {
+    return [&ctx](request& req) { return fn(ctx, req); };
+}
 
 class router {
 public:

@@ -112,17 +112,6 @@ json::object staff_body(const account& a) {
     return o;
 }
 
-// The one staff authentication step: a live session (401), of an account
-// that need not change its password first (403 password_change_required),
-// that is a staff account (403 forbidden).
-awaitable<result<staff_caller>> require_staff(staff_context& ctx, const request& req) {
-    auto who = co_await require_session(ctx.api, req);
-    if (!who) co_return who.error();
-    if (!who->acc.staff)
-        co_return make_error(errc::forbidden, "Cet espace est réservé au personnel des établissements.");
-    co_return staff_caller{std::move(who->acc), client_of(req)};
-}
-
 // Runs a staff use case on the blocking pool for an authenticated caller:
 // `use(caller)` returns a result whose value `ok(value)` turns into the response.
 template <class Use, class Ok>
@@ -386,28 +375,31 @@ awaitable<response> delete_staff(staff_context& ctx, request& req) {
     co_return co_await staff_call(ctx, req, use, ok);
 }
 
-template <awaitable<response> (*fn)(staff_context&, request&)>
-handler bind(staff_context& ctx) {
-    return [&ctx](request& req) { return fn(ctx, req); };
-}
-
 }  // namespace
 
+awaitable<result<staff_caller>> require_staff(staff_context& ctx, const request& req) {
+    auto who = co_await require_session(ctx.api, req);
+    if (!who) co_return who.error();
+    if (!who->acc.staff)
+        co_return make_error(errc::forbidden, "Cet espace est réservé au personnel des établissements.");
+    co_return staff_caller{std::move(who->acc), client_of(req)};
+}
+
 void add_staff_routes(router& r, staff_context& ctx) {
-    r.add(method::get, "/api/v1/admin/accounts", bind<get_accounts>(ctx));
-    r.add(method::post, "/api/v1/admin/accounts", bind<post_accounts>(ctx));
-    r.add(method::post, "/api/v1/admin/import", bind<post_import>(ctx), {ctx.max_import_bytes, false});
-    r.add(method::get, "/api/v1/admin/accounts/{identifier}", bind<get_account>(ctx));
-    r.add(method::patch, "/api/v1/admin/accounts/{identifier}", bind<patch_account>(ctx));
-    r.add(method::post, "/api/v1/admin/accounts/{identifier}/unlock", bind<post_unlock>(ctx), {0, false});
-    r.add(method::post, "/api/v1/admin/accounts/{identifier}/activation-code", bind<post_activation_code>(ctx),
+    r.add(method::get, "/api/v1/admin/accounts", bind_to<staff_context, get_accounts>(ctx));
+    r.add(method::post, "/api/v1/admin/accounts", bind_to<staff_context, post_accounts>(ctx));
+    r.add(method::post, "/api/v1/admin/import", bind_to<staff_context, post_import>(ctx), {ctx.max_import_bytes, false});
+    r.add(method::get, "/api/v1/admin/accounts/{identifier}", bind_to<staff_context, get_account>(ctx));
+    r.add(method::patch, "/api/v1/admin/accounts/{identifier}", bind_to<staff_context, patch_account>(ctx));
+    r.add(method::post, "/api/v1/admin/accounts/{identifier}/unlock", bind_to<staff_context, post_unlock>(ctx), {0, false});
+    r.add(method::post, "/api/v1/admin/accounts/{identifier}/activation-code", bind_to<staff_context, post_activation_code>(ctx),
           {0, false});
-    r.add(method::get, "/api/v1/admin/accounts/{identifier}/activity", bind<get_account_activity>(ctx));
-    r.add(method::get, "/api/v1/admin/references/{reference}", bind<get_reference>(ctx));
-    r.add(method::get, "/api/v1/admin/audit", bind<get_audit>(ctx));
-    r.add(method::post, "/api/v1/admin/staff", bind<post_staff>(ctx));
-    r.add(method::get, "/api/v1/admin/staff", bind<get_staff>(ctx));
-    r.add(method::del, "/api/v1/admin/staff/{login}", bind<delete_staff>(ctx), {0, false});
+    r.add(method::get, "/api/v1/admin/accounts/{identifier}/activity", bind_to<staff_context, get_account_activity>(ctx));
+    r.add(method::get, "/api/v1/admin/references/{reference}", bind_to<staff_context, get_reference>(ctx));
+    r.add(method::get, "/api/v1/admin/audit", bind_to<staff_context, get_audit>(ctx));
+    r.add(method::post, "/api/v1/admin/staff", bind_to<staff_context, post_staff>(ctx));
+    r.add(method::get, "/api/v1/admin/staff", bind_to<staff_context, get_staff>(ctx));
+    r.add(method::del, "/api/v1/admin/staff/{login}", bind_to<staff_context, delete_staff>(ctx), {0, false});
 }
 
 }  // namespace sesame::net

@@ -23,4 +23,9 @@ struct staff_context {
 // `ctx` must outlive the router.
 void add_staff_routes(router& r, staff_context& ctx);
 
+// The one staff authentication step: a live session (401), of an account
+// that need not change its password first (403 password_change_required),
+// that is a staff account (403 forbidden). Completes on the caller's executor.
+boost::asio::awaitable<result<staff_caller>> require_staff(staff_context& ctx, const request& req);
+
 }  // namespace sesame::net

@@ -5,8 +5,12 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <array>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -157,6 +161,9 @@ std::string_view name(family f) {
         case family::journal: return "journal";
         case family::audit: return "audit";
         case family::names: return "names";
+        case family::oidc_clients: return "oidc_clients";
+        case family::oidc: return "oidc";
+        case family::oidc_keys: return "oidc_keys";
     }
     throw std::invalid_argument("store: unknown family");
 }
@@ -194,8 +201,34 @@ void write_batch::clear() {
 
 // ---- database ----
 
+// RocksDB's info log, forwarded to our JSON log (warnings and above); it
+// writes no file.
+class forwarding_logger final : public rocksdb::Logger {
+public:
+    explicit forwarding_logger(std::string path)
+        : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), path_(std::move(path)) {}
+    using rocksdb::Logger::Logv;
+    void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+    void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+        if (level < GetInfoLogLevel()) return;
+        char text[1024];
+        std::vsnprintf(text, sizeof text, format, ap);
+        log::write(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? log::level::error : log::level::warn, "rocksdb",
+                   {{"path", path_}, {"message", std::string_view(text)}});
+    }
+
+private:
+    std::string path_;
+};
+
 struct database::impl {
     std::string path;
+    // False after a write failed for lack of space or an I/O error, until
+    // DB::Resume() succeeds (try_resume).
+    std::atomic<bool> writable{true};
+    std::mutex resume_mu;
+    std::chrono::steady_clock::time_point last_resume{};
+    bool try_resume();
     bool sync_writes = true;
     sesame::system_clock own_clock;
     const sesame::clock* clock = &own_clock;
@@ -318,9 +351,10 @@ std::unique_ptr<database> database::open(const open_options& o) {
     dbo.create_if_missing = o.create_if_missing;
     dbo.create_missing_column_families = true;
     dbo.max_background_jobs = 2;
-    dbo.keep_log_file_num = 3;
-    dbo.max_log_file_size = 8 << 20;
-    dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    // RocksDB's own diagnostics go to our JSON log, not to a LOG file in the
+    // data directory: on a full disk that file's failed writes would abort
+    // the process (Debian's RocksDB keeps its assertions).
+    dbo.info_log = std::make_shared<forwarding_logger>(o.path);
     dbo.db_write_buffer_size = o.total_write_buffer_bytes;
     // Rarely written families must not pin old WAL files forever.
     dbo.max_total_wal_size = 256 << 20;
@@ -466,8 +500,29 @@ std::optional<std::string> database::get(family f, std::string_view key, timesta
     return std::move(r->value);
 }
 
+bool database::impl::try_resume() {
+    if (writable.load()) return true;
+    std::lock_guard lk(resume_mu);
+    if (writable.load()) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_resume < std::chrono::milliseconds(500)) return false;  // bounded retries
+    last_resume = now;
+    const auto s = db->Resume();
+    if (!s.ok()) return false;
+    writable.store(true);
+    log::warn("store_writable_again", {{"path", path}});
+    return true;
+}
+
+bool database::writable() { return impl_->try_resume(); }
+
 void database::write(const write_batch& batch, durability d) {
     if (batch.empty()) return;
+    // A full disk or a failed write puts RocksDB in a read-only error state:
+    // refuse at once (nothing of the batch is applied), and try to leave
+    // that state, at most twice a second, as writes keep coming.
+    if (!impl_->try_resume())
+        throw unavailable_error("store: écriture impossible (disque plein ou erreur d'entrée-sortie) : " + impl_->path);
     rocksdb::WriteBatch wb(batch.byte_size() + 24 * batch.size() + 12);
     for (const auto& o : batch.ops_) {
         auto h = impl_->handle(o.f);
@@ -475,7 +530,14 @@ void database::write(const write_batch& batch, durability d) {
         else check(wb.Delete(h, o.key), "préparation du lot");
     }
     rocksdb::WriteOptions wo;  // never sync here: the syncer thread groups the fsyncs
-    check(impl_->db->Write(wo, &wb), "écriture");
+    if (const auto s = impl_->db->Write(wo, &wb); !s.ok()) {
+        if (s.IsNoSpace() || s.IsIOError()) {
+            if (impl_->writable.exchange(false))
+                log::error("store_not_writable", {{"path", impl_->path}, {"status", s.ToString()}});
+            throw unavailable_error("store: écriture impossible : " + s.ToString());
+        }
+        check(s, "écriture");
+    }
     if (d == durability::synced && impl_->sync_writes) impl_->wait_synced(impl_->db->GetLatestSequenceNumber());
 }
 

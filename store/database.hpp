@@ -55,12 +55,16 @@ enum class family : std::uint8_t {
     journal,       // EXPIRING: account activity (old entries expire)
     audit,         // EXPIRING: staff actions, kept audit.retention
     names,         // index: name-prefix search token 0 identifier -> profile, establishment
+    oidc_clients,  // OpenID Connect relying parties
+    oidc,          // EXPIRING: authorization codes, grants and their indexes, refresh tokens, services used
+    oidc_keys,     // EXPIRING: ES256 signing keys (a retired key expires with its last token)
 };
-inline constexpr std::size_t family_count = static_cast<std::size_t>(family::names) + 1;
+inline constexpr std::size_t family_count = static_cast<std::size_t>(family::oidc_keys) + 1;
 inline constexpr std::array<family, family_count> all_families{
     family::meta,  family::accounts, family::identifiers, family::phones,  family::emails,
     family::external_ids, family::staff, family::flows, family::codes, family::sessions,
-    family::windows, family::outbox, family::journal, family::audit, family::names};
+    family::windows, family::outbox, family::journal, family::audit, family::names,
+    family::oidc_clients, family::oidc, family::oidc_keys};
 
 // The column family name on disk ("default" for meta, else the enum name).
 std::string_view name(family f);
@@ -70,7 +74,8 @@ std::string_view name(family f);
 // compaction filter drops expired records and reads never return them.
 constexpr bool expires(family f) {
     return f == family::flows || f == family::codes || f == family::sessions ||
-           f == family::windows || f == family::journal || f == family::audit;
+           f == family::windows || f == family::journal || f == family::audit || f == family::oidc ||
+           f == family::oidc_keys;
 }
 
 enum class durability {
@@ -162,8 +167,15 @@ public:
     std::vector<std::optional<std::string>> multi_get(
         const std::vector<std::pair<family, std::string_view>>& keys, timestamp now) const;
 
-    // Applies every operation of `batch` atomically, or throws (nothing applied).
+    // Applies every operation of `batch` atomically, or throws (nothing
+    // applied): unavailable_error when the disk is full or a write fails
+    // with an I/O error (the store then refuses writes until RocksDB's
+    // Resume() succeeds; later writes and writable() retry it, at most
+    // twice a second), store_error otherwise. A failed WAL fsync stays
+    // fatal: what it covered cannot be known to be on disk.
     void write(const write_batch& batch, durability d = durability::synced);
+    // Whether writes can go through now (tries to resume first): /readyz.
+    bool writable();
 
     // Calls visit(key, value) for each live record whose key starts with
     // `prefix` (empty: the whole family), in key order or reversed

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/name_search.hpp"
+#include "core/crypto.hpp"
 #include "store/codec.hpp"
 
 namespace sesame::store {
@@ -285,7 +287,7 @@ name_entry decode_name_entry(std::string_view bytes) {
     decoder d(bytes);
     name_entry n;
     n.prof = get_enum(d, profile::staff, "name entry profile");
-    n.establishment = d.get_string();
+    n.establishment = d.get_string_view();
     d.expect_end();
     return n;
 }
@@ -410,6 +412,22 @@ outbox_message decode_outbox_message(std::string_view bytes) {
     return m;
 }
 
+// ---- index records ----
+
+std::vector<index_record> index_records(const account& a) {
+    std::vector<index_record> out;
+    if (a.staff) out.push_back({family::staff, keys::account(a.identifier), {}});
+    if (auto tokens = name_search_tokens(a); !tokens.empty()) {
+        const std::string entry = encode_name_entry(a.prof, a.establishment);
+        for (const auto& t : tokens) out.push_back({family::names, keys::name(t, a.identifier), entry});
+    }
+    if (!a.external_id.empty())
+        out.push_back({family::external_ids, keys::external_id(a.establishment, a.external_id), a.identifier});
+    if (a.phone && !a.phone->empty()) out.push_back({family::phones, keys::phone(*a.phone, a.identifier), {}});
+    if (!a.email.empty()) out.push_back({family::emails, keys::email(a.email, a.identifier), {}});
+    return out;
+}
+
 // ---- keys ----
 
 namespace keys {
@@ -501,6 +519,188 @@ std::string flow_of(std::string_view identifier, timestamp created, std::string_
     return key_builder().add("a").add(identifier).add_timestamp(created).add(id).take();
 }
 std::string flows_of_prefix(std::string_view identifier) { return key_builder().add("a").add(identifier).prefix(); }
+
+}  // namespace keys
+
+}  // namespace sesame::store
+
+// ---- OpenID Connect ----
+
+namespace sesame::store {
+
+std::string encode_oidc_client(const oidc_client& c) {
+    encoder e(256);
+    e.put_u8(record_format_version).put_string(c.client_id).put_string(c.name);
+    put_strings(e, c.redirect_uris);
+    put_strings(e, c.post_logout_redirect_uris);
+    e.put_bool(c.is_public).put_bytes(c.secret_digest).put_timestamp(c.created_at);
+    return e.take();
+}
+
+oidc_client decode_oidc_client(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "oidc client");
+    oidc_client c;
+    c.client_id = d.get_string();
+    c.name = d.get_string();
+    c.redirect_uris = get_strings(d, "oidc client uris");
+    c.post_logout_redirect_uris = get_strings(d, "oidc client uris");
+    c.is_public = d.get_bool();
+    c.secret_digest = d.get_bytes();
+    c.created_at = d.get_timestamp();
+    d.expect_end();
+    return c;
+}
+
+std::string encode_oidc_code(const oidc_code& c) {
+    return encoder(256)
+        .put_u8(record_format_version)
+        .put_bytes(c.digest)
+        .put_string(c.client_id)
+        .put_string(c.redirect_uri)
+        .put_string(c.scope)
+        .put_string(c.nonce)
+        .put_string(c.code_challenge)
+        .put_string(c.identifier)
+        .put_bytes(c.session_digest)
+        .put_timestamp(c.auth_time)
+        .put_timestamp(c.created_at)
+        .put_timestamp(c.expires_at)
+        .put_string(c.used_by_grant)
+        .take();
+}
+
+oidc_code decode_oidc_code(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "oidc code");
+    oidc_code c;
+    c.digest = d.get_bytes();
+    c.client_id = d.get_string();
+    c.redirect_uri = d.get_string();
+    c.scope = d.get_string();
+    c.nonce = d.get_string();
+    c.code_challenge = d.get_string();
+    c.identifier = d.get_string();
+    c.session_digest = d.get_bytes();
+    c.auth_time = d.get_timestamp();
+    c.created_at = d.get_timestamp();
+    c.expires_at = d.get_timestamp();
+    c.used_by_grant = d.get_string();
+    d.expect_end();
+    return c;
+}
+
+std::string encode_oidc_grant(const oidc_grant& g) {
+    return encoder(160)
+        .put_u8(record_format_version)
+        .put_string(g.id)
+        .put_string(g.client_id)
+        .put_string(g.identifier)
+        .put_bytes(g.session_digest)
+        .put_string(g.scope)
+        .put_timestamp(g.auth_time)
+        .put_timestamp(g.created_at)
+        .put_timestamp(g.expires_at)
+        .take();
+}
+
+oidc_grant decode_oidc_grant(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "oidc grant");
+    oidc_grant g;
+    g.id = d.get_string();
+    g.client_id = d.get_string();
+    g.identifier = d.get_string();
+    g.session_digest = d.get_bytes();
+    g.scope = d.get_string();
+    g.auth_time = d.get_timestamp();
+    g.created_at = d.get_timestamp();
+    g.expires_at = d.get_timestamp();
+    d.expect_end();
+    return g;
+}
+
+std::string encode_oidc_refresh(const oidc_refresh& r) {
+    return encoder(80)
+        .put_u8(record_format_version)
+        .put_bytes(r.digest)
+        .put_string(r.grant_id)
+        .put_timestamp(r.issued_at)
+        .put_timestamp(r.expires_at)
+        .put_bool(r.rotated)
+        .take();
+}
+
+oidc_refresh decode_oidc_refresh(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "oidc refresh token");
+    oidc_refresh r;
+    r.digest = d.get_bytes();
+    r.grant_id = d.get_string();
+    r.issued_at = d.get_timestamp();
+    r.expires_at = d.get_timestamp();
+    r.rotated = d.get_bool();
+    d.expect_end();
+    return r;
+}
+
+std::string encode_signing_key(const oidc_signing_key& k) {
+    return encoder(256)
+        .put_u8(record_format_version)
+        .put_string(k.kid)
+        .put_bytes(k.x)
+        .put_bytes(k.y)
+        .put_bytes(k.sealed_private)
+        .put_timestamp(k.created_at)
+        .put_optional_timestamp(k.retired_at)
+        .put_optional_timestamp(k.expires_at)
+        .take();
+}
+
+oidc_signing_key decode_signing_key(std::string_view bytes) {
+    decoder d(bytes);
+    expect_version(d, "signing key");
+    oidc_signing_key k;
+    k.kid = d.get_string();
+    k.x = d.get_bytes();
+    k.y = d.get_bytes();
+    k.sealed_private = d.get_bytes();
+    k.created_at = d.get_timestamp();
+    k.retired_at = d.get_optional_timestamp();
+    k.expires_at = d.get_optional_timestamp();
+    d.expect_end();
+    return k;
+}
+
+namespace keys {
+
+namespace {
+std::string with_raw_tail(std::string_view kind, std::string_view raw) {
+    std::string k = key_builder().add(kind).prefix();
+    k.append(raw);
+    return k;
+}
+}  // namespace
+
+std::string oidc_code(std::string_view digest) { return with_raw_tail("c", digest); }
+std::string oidc_grant(std::string_view id) { return key_builder().add("g").add(id).take(); }
+std::string oidc_grant_of_session(std::string_view session_digest, std::string_view grant_id) {
+    return key_builder().add("s").add(to_hex(session_digest)).add(grant_id).take();
+}
+std::string oidc_grants_of_session_prefix(std::string_view session_digest) {
+    return key_builder().add("s").add(to_hex(session_digest)).prefix();
+}
+std::string oidc_grant_of_account(std::string_view identifier, std::string_view grant_id) {
+    return key_builder().add("u").add(identifier).add(grant_id).take();
+}
+std::string oidc_grants_of_account_prefix(std::string_view identifier) {
+    return key_builder().add("u").add(identifier).prefix();
+}
+std::string oidc_refresh(std::string_view digest) { return with_raw_tail("r", digest); }
+std::string oidc_service(std::string_view identifier, std::string_view client_id) {
+    return key_builder().add("v").add(identifier).add(client_id).take();
+}
+std::string oidc_services_prefix(std::string_view identifier) { return key_builder().add("v").add(identifier).prefix(); }
 
 }  // namespace keys
 

@@ -23,8 +23,10 @@
 #include <string_view>
 
 #include "core/account.hpp"
+#include "core/oidc.hpp"
 #include "core/outbox.hpp"
 #include "core/recovery_flow.hpp"
+#include "store/database.hpp"
 
 namespace sesame::store {
 
@@ -54,13 +56,34 @@ audit_entry decode_audit_entry(std::string_view bytes);
 // the account.
 struct name_entry {
     profile prof = profile::eleve;
-    std::string establishment;
+    std::string_view establishment;  // a view into the decoded bytes
 };
 std::string encode_name_entry(profile prof, std::string_view establishment);
+// `bytes` must outlive the result (its establishment is a view into them).
 name_entry decode_name_entry(std::string_view bytes);
 
 std::string encode_flow(const recovery_flow& f);
 recovery_flow decode_flow(std::string_view bytes);
+
+// An index record an account owns: (family, key, value). The external id,
+// phone and e-mail indexes, the staff list, and the name-search tokens.
+struct index_record {
+    family f;
+    std::string key;
+    std::string value;
+};
+std::vector<index_record> index_records(const account& a);
+// OpenID Connect records, version byte first.
+std::string encode_oidc_client(const oidc_client& c);
+oidc_client decode_oidc_client(std::string_view bytes);
+std::string encode_oidc_code(const oidc_code& c);
+oidc_code decode_oidc_code(std::string_view bytes);
+std::string encode_oidc_grant(const oidc_grant& g);
+oidc_grant decode_oidc_grant(std::string_view bytes);
+std::string encode_oidc_refresh(const oidc_refresh& r);
+oidc_refresh decode_oidc_refresh(std::string_view bytes);
+std::string encode_signing_key(const oidc_signing_key& k);
+oidc_signing_key decode_signing_key(std::string_view bytes);
 
 // True when `s` holds a 0x00 byte: it cannot be a text key part, so no
 // record can be stored under it.
@@ -95,6 +118,20 @@ std::string flow(std::string_view id);
 std::string flow_reference(std::string_view reference);
 std::string flow_of(std::string_view identifier, timestamp created, std::string_view id);
 std::string flows_of_prefix(std::string_view identifier);
+
+// oidc family: "c" 0 digest -> code; "g" 0 grant id -> grant;
+// "s" 0 hex(session digest) 0 grant id -> ""; "u" 0 identifier 0 grant id ->
+// session digest; "r" 0 digest -> refresh token; "v" 0 identifier 0
+// client_id -> last use (time). Digests are raw bytes: last part.
+std::string oidc_code(std::string_view digest);
+std::string oidc_grant(std::string_view id);
+std::string oidc_grant_of_session(std::string_view session_digest, std::string_view grant_id);
+std::string oidc_grants_of_session_prefix(std::string_view session_digest);
+std::string oidc_grant_of_account(std::string_view identifier, std::string_view grant_id);
+std::string oidc_grants_of_account_prefix(std::string_view identifier);
+std::string oidc_refresh(std::string_view digest);
+std::string oidc_service(std::string_view identifier, std::string_view client_id);
+std::string oidc_services_prefix(std::string_view identifier);
 
 // The last part of an index key (the identifier of phone/e-mail keys, the
 // digest of session_of keys) after `prefix`.

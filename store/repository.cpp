@@ -30,34 +30,13 @@ std::uint64_t next_journal_sequence() {
     return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-struct index_entry {
-    family f;
-    std::string key;
-    std::string value;
-};
-
-// The index records an account owns.
-std::vector<index_entry> index_entries(const account& a) {
-    std::vector<index_entry> out;
-    if (a.staff) out.push_back({family::staff, keys::account(a.identifier), {}});
-    if (auto tokens = name_search_tokens(a); !tokens.empty()) {
-        const std::string entry = encode_name_entry(a.prof, a.establishment);
-        for (const auto& t : tokens) out.push_back({family::names, keys::name(t, a.identifier), entry});
-    }
-    if (!a.external_id.empty())
-        out.push_back({family::external_ids, keys::external_id(a.establishment, a.external_id), a.identifier});
-    if (a.phone && !a.phone->empty()) out.push_back({family::phones, keys::phone(*a.phone, a.identifier), {}});
-    if (!a.email.empty()) out.push_back({family::emails, keys::email(a.email, a.identifier), {}});
-    return out;
-}
-
 void add_account_write(write_batch& b, const changes::account_write& w) {
-    const auto fresh = index_entries(w.after);
-    const auto before_entries = w.before ? index_entries(*w.before) : std::vector<index_entry>{};
+    const auto fresh = index_records(w.after);
+    const auto before_entries = w.before ? index_records(*w.before) : std::vector<index_record>{};
     if (w.before) {
         for (const auto& old : before_entries) {
             const bool kept = std::any_of(fresh.begin(), fresh.end(),
-                                          [&](const index_entry& n) { return n.f == old.f && n.key == old.key; });
+                                          [&](const index_record& n) { return n.f == old.f && n.key == old.key; });
             if (!kept) b.del(old.f, old.key);
         }
     }
@@ -65,7 +44,7 @@ void add_account_write(write_batch& b, const changes::account_write& w) {
     for (const auto& n : fresh) {
         // An unchanged index record is not written again (a login or a
         // counter rewrites the account, not its dozen name keys).
-        const bool same = w.before && std::any_of(before_entries.begin(), before_entries.end(), [&](const index_entry& o) {
+        const bool same = w.before && std::any_of(before_entries.begin(), before_entries.end(), [&](const index_record& o) {
                               return o.f == n.f && o.key == n.key && o.value == n.value;
                           });
         if (!same) b.put(n.f, n.key, n.value);
@@ -74,7 +53,54 @@ void add_account_write(write_batch& b, const changes::account_write& w) {
 
 void add_account_delete(write_batch& b, const account& a) {
     b.del(family::accounts, keys::account(a.identifier));
-    for (const auto& old : index_entries(a)) b.del(old.f, old.key);
+    for (const auto& old : index_records(a)) b.del(old.f, old.key);
+}
+
+// ---- OpenID Connect grants and their indexes ----
+
+constexpr duration oidc_service_retention = std::chrono::days(400);
+
+void delete_grant(write_batch& b, std::string_view id, std::string_view identifier, std::string_view session_digest) {
+    b.del(family::oidc, keys::oidc_grant(id));
+    b.del(family::oidc, keys::oidc_grant_of_session(session_digest, id));
+    b.del(family::oidc, keys::oidc_grant_of_account(identifier, id));
+}
+
+void add_oidc_changes(write_batch& b, const database& db, const changes& c) {
+    const timestamp now = db.clock().now();
+    // A deleted session takes its grants (and so their tokens) along.
+    for (const auto& s : c.sessions_deleted) {
+        const std::string prefix = keys::oidc_grants_of_session_prefix(s.digest);
+        db.scan_prefix(family::oidc, prefix, now, [&](std::string_view key, std::string_view) {
+            delete_grant(b, keys::suffix_after(key, prefix), s.identifier, s.digest);
+            return true;
+        });
+    }
+    for (const auto& [identifier, keep] : c.oidc.grants_of_account_ended) {
+        if (has_nul(identifier)) continue;
+        const std::string prefix = keys::oidc_grants_of_account_prefix(identifier);
+        db.scan_prefix(family::oidc, prefix, now, [&](std::string_view key, std::string_view session_digest) {
+            if (keep.empty() || session_digest != keep)
+                delete_grant(b, keys::suffix_after(key, prefix), identifier, session_digest);
+            return true;
+        });
+    }
+    const auto& o = c.oidc;
+    for (const auto& cl : o.clients_put) b.put(family::oidc_clients, keys::account(cl.client_id), encode_oidc_client(cl));
+    for (const auto& id : o.clients_deleted) b.del(family::oidc_clients, keys::account(id));
+    for (const auto& code : o.codes_put)
+        b.put(family::oidc, keys::oidc_code(code.digest), encode_oidc_code(code), code.expires_at);
+    for (const auto& g : o.grants_put) {
+        b.put(family::oidc, keys::oidc_grant(g.id), encode_oidc_grant(g), g.expires_at);
+        b.put(family::oidc, keys::oidc_grant_of_session(g.session_digest, g.id), {}, g.expires_at);
+        b.put(family::oidc, keys::oidc_grant_of_account(g.identifier, g.id), g.session_digest, g.expires_at);
+    }
+    for (const auto& r : o.refresh_put)
+        b.put(family::oidc, keys::oidc_refresh(r.digest), encode_oidc_refresh(r), r.expires_at);
+    for (const auto& u : o.services_put)
+        b.put(family::oidc, keys::oidc_service(u.identifier, u.client_id), encoder(10).put_timestamp(u.last_at).take(),
+              u.last_at + oidc_service_retention);
+    for (const auto& g : o.grants_deleted) delete_grant(b, g.id, g.identifier, g.session_digest);
 }
 
 std::vector<std::string> identifiers_under(const database& db, family f, const std::string& prefix) {
@@ -210,6 +236,7 @@ void repository::apply(const changes& c) {
               encode_journal_entry(entry), entry.at + journal_retention);
     for (const auto& m : c.outbox) b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(retained_form(m)));
     for (const auto& a : c.accounts_deleted) add_account_delete(b, a);
+    add_oidc_changes(b, db_, c);
     for (const auto& a : c.audit)
         b.put(family::audit, keys::audit(a.at, next_journal_sequence()), encode_audit_entry(a), a.at + audit_retention_);
     for (const auto& f : c.flows_put) {
@@ -296,15 +323,17 @@ std::vector<std::string> repository::search_names(const name_search& q) {
     // Every token starting with the prefix, each followed by identifiers in
     // order: the smallest limit + 1 identifiers past the cursor are kept in
     // a sorted set, bounded as it grows.
-    std::set<std::string> best;
+    // The hot loop of a broad prefix ("mar" matches tens of thousands of
+    // keys): no allocation unless an identifier makes the cut.
+    std::set<std::string, std::less<>> best;
     const std::size_t wanted = q.limit + 1;
     db_.scan_prefix(family::names, q.prefix, no_expiry_check, [&](std::string_view key, std::string_view value) {
-        key_reader r(key);
-        r.text();
-        const std::string_view id = r.text();
+        const auto sep = key.rfind(key_separator);
+        if (sep == std::string_view::npos) return true;
+        const std::string_view id = key.substr(sep + 1);
         if (id <= q.after && !q.after.empty()) return true;
         if (best.size() == wanted && id >= *best.rbegin()) return true;
-        if (best.count(std::string(id))) return true;
+        if (best.find(id) != best.end()) return true;
         const name_entry e = decode_name_entry(value);
         if (q.keep && !q.keep(e.establishment, e.prof)) return true;
         best.emplace(id);
@@ -377,7 +406,7 @@ bool repository::rebuild_derived_indexes(bool force) {
     if (!force && db_.get(family::meta, marker, no_expiry_check)) return false;
     write_batch b;
     db_.scan_prefix(family::accounts, {}, no_expiry_check, [&](std::string_view, std::string_view value) {
-        for (const auto& e : index_entries(decode_account(value))) b.put(e.f, e.key, e.value);
+        for (const auto& e : index_records(decode_account(value))) b.put(e.f, e.key, e.value);
         if (b.size() >= 8192) {
             db_.write(b, durability::buffered);
             b.clear();
@@ -391,6 +420,91 @@ bool repository::rebuild_derived_indexes(bool force) {
 
 std::size_t repository::count_accounts() {
     return static_cast<std::size_t>(db_.stats(family::accounts).estimated_keys);
+}
+
+// ---- OpenID Connect ----
+
+std::optional<oidc_client> repository::find_client(std::string_view client_id) {
+    if (client_id.empty() || has_nul(client_id)) return std::nullopt;
+    auto v = db_.get(family::oidc_clients, keys::account(client_id), no_expiry_check);
+    if (!v) return std::nullopt;
+    return decode_oidc_client(*v);
+}
+
+std::vector<oidc_client> repository::clients() {
+    std::vector<oidc_client> out;
+    db_.scan_prefix(family::oidc_clients, {}, no_expiry_check, [&](std::string_view, std::string_view value) {
+        out.push_back(decode_oidc_client(value));
+        return true;
+    });
+    return out;
+}
+
+std::optional<oidc_code> repository::find_code(std::string_view digest, timestamp now) {
+    auto v = db_.get(family::oidc, keys::oidc_code(digest), now);
+    if (!v) return std::nullopt;
+    return decode_oidc_code(*v);
+}
+
+std::optional<oidc_grant> repository::find_grant(std::string_view id, timestamp now) {
+    if (id.empty() || has_nul(id)) return std::nullopt;
+    auto v = db_.get(family::oidc, keys::oidc_grant(id), now);
+    if (!v) return std::nullopt;
+    return decode_oidc_grant(*v);
+}
+
+std::vector<oidc_grant> repository::grants_of(std::string_view identifier, timestamp now) {
+    std::vector<oidc_grant> out;
+    if (identifier.empty() || has_nul(identifier)) return out;
+    const std::string prefix = keys::oidc_grants_of_account_prefix(identifier);
+    std::vector<std::string> ids;
+    db_.scan_prefix(family::oidc, prefix, now, [&](std::string_view key, std::string_view) {
+        ids.emplace_back(keys::suffix_after(key, prefix));
+        return true;
+    });
+    for (const auto& id : ids)
+        if (auto g = find_grant(id, now)) out.push_back(std::move(*g));
+    return out;
+}
+
+std::optional<oidc_refresh> repository::find_refresh(std::string_view digest, timestamp now) {
+    auto v = db_.get(family::oidc, keys::oidc_refresh(digest), now);
+    if (!v) return std::nullopt;
+    return decode_oidc_refresh(*v);
+}
+
+std::vector<oidc_service_use> repository::services_of(std::string_view identifier, timestamp now) {
+    std::vector<oidc_service_use> out;
+    if (identifier.empty() || has_nul(identifier)) return out;
+    const std::string prefix = keys::oidc_services_prefix(identifier);
+    db_.scan_prefix(family::oidc, prefix, now, [&](std::string_view key, std::string_view value) {
+        decoder d(value);
+        oidc_service_use u{std::string(identifier), std::string(keys::suffix_after(key, prefix)), d.get_timestamp()};
+        d.expect_end();
+        out.push_back(std::move(u));
+        return true;
+    });
+    return out;
+}
+
+std::unique_lock<std::mutex> repository::lock_grant(std::string_view key) { return db_.lock_key(family::oidc, key); }
+
+std::vector<oidc_signing_key> repository::signing_keys(timestamp now) {
+    std::vector<oidc_signing_key> out;
+    db_.scan_prefix(family::oidc_keys, {}, now, [&](std::string_view, std::string_view value) {
+        out.push_back(decode_signing_key(value));
+        return true;
+    });
+    std::sort(out.begin(), out.end(), [](const oidc_signing_key& a, const oidc_signing_key& b) {
+        return std::tie(a.created_at, a.kid) < std::tie(b.created_at, b.kid);
+    });
+    return out;
+}
+
+void repository::put_signing_keys(const std::vector<oidc_signing_key>& keys_in) {
+    write_batch b;
+    for (const auto& k : keys_in) b.put(family::oidc_keys, keys::account(k.kid), encode_signing_key(k), k.expires_at);
+    db_.write(b, durability::synced);
 }
 
 }  // namespace sesame::store

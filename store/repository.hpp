@@ -23,6 +23,14 @@
 //   names:        token 0 identifier -> name_entry   (name_search_tokens of each user
 //                                                      account: name-prefix search)
 //   audit:        "a" 0 time(at) 0 u64 sequence -> audit entry, expiry = at + audit retention
+//   oidc_clients: client_id -> client
+//   oidc:         codes, grants with their session and account indexes, refresh
+//                 tokens, services used (store/records.hpp keys::oidc_*), each
+//                 with its record's expiry; a deleted session takes its grants
+//                 along in the same batch (the "s" index), and
+//                 oidc_changes::grants_of_account_ended every grant of an
+//                 account but the kept session's (the "u" index)
+//   oidc_keys:    kid -> signing key, expiry = none while current, else its expires_at
 // Index keys are maintained by apply(): it compares changes::account_write's
 // `before` with `after` (external id, phone, e-mail, names, staff), deletes the stale keys
 // and puts the new ones, in the same write_batch as the account.
@@ -55,6 +63,7 @@ class repository final : public account_repository,
                          public outbox_repository,
                          public flow_repository,
                          public staff_directory,
+                         public oidc_repository,
                          public change_sink {
 public:
     // `db` must outlive the repository.
@@ -127,6 +136,18 @@ public:
     audit_page read_audit(std::size_t limit, std::string_view before,
                           const std::function<bool(const audit_entry&)>& visible, timestamp now,
                           std::size_t scan_budget = 10000) override;
+
+    // oidc_repository.
+    std::optional<oidc_client> find_client(std::string_view client_id) override;
+    std::vector<oidc_client> clients() override;
+    std::optional<oidc_code> find_code(std::string_view digest, timestamp now) override;
+    std::optional<oidc_grant> find_grant(std::string_view id, timestamp now) override;
+    std::vector<oidc_grant> grants_of(std::string_view identifier, timestamp now) override;
+    std::optional<oidc_refresh> find_refresh(std::string_view digest, timestamp now) override;
+    std::vector<oidc_service_use> services_of(std::string_view identifier, timestamp now) override;
+    std::unique_lock<std::mutex> lock_grant(std::string_view key) override;
+    std::vector<oidc_signing_key> signing_keys(timestamp now) override;
+    void put_signing_keys(const std::vector<oidc_signing_key>& keys) override;
 
     // RocksDB's estimate (metrics): may count deleted records until compaction.
     std::size_t count_accounts();

@@ -471,6 +471,17 @@ struct delivery_service::impl {
         }
 
         const timestamp now = clk.now();
+        // SMS pumping: whatever reached the outbox, an SMS goes only to a
+        // French mobile (metropolitan 06/07, the overseas mobile ranges),
+        // never to a premium, fixed or foreign number.
+        if (m.ch == channel::sms && normalize_french_mobile(m.to) != m.to) {
+            m.status = message_status::abandoned;
+            m.history.push_back(delivery_attempt{now, "refused", "destination hors des mobiles français : non envoyé"});
+            cs.abandoned->inc();
+            log_attempt(log::level::warn, "message_refused_destination", m, "not a French mobile");
+            co_await save(m);
+            co_return;
+        }
         if (m.not_after && now >= *m.not_after) {
             m.status = message_status::expired;
             m.history.push_back(delivery_attempt{now, "expired", "code expiré avant l'envoi"});

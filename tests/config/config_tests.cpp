@@ -534,10 +534,12 @@ BOOST_AUTO_TEST_CASE(known_keys_cover_the_contract) {
           "http.shutdown_timeout", "http.threads", "http.max_header_bytes", "http.max_body_bytes",
           "http.max_import_bytes", "http.max_connections", "store.sync_writes", "store.threads",
           "smtp.verify_tls", "smtp.concurrency", "smtp.timeout", "sms.concurrency", "sms.timeout",
-          "workers.queue_capacity", "log.level", "demo.seed", "audit.retention"}) {
+          "workers.queue_capacity", "log.level", "demo.seed", "audit.retention",
+          "login.alert_failures_per_minute", "store.memtable_bytes", "http.max_connections_per_ip",
+          "oidc.access_token_ttl", "oidc.refresh_token_ttl", "oidc.code_ttl"}) {
         BOOST_TEST(keys.count(key) == 1u, key << " missing from known_keys()");
     }
-    BOOST_TEST(keys.size() == 59u);
+    BOOST_TEST(keys.size() == 65u);
 }
 
 BOOST_AUTO_TEST_CASE(argon2_low_cost_gives_a_warning) {

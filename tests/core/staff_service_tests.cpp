@@ -392,7 +392,7 @@ BOOST_AUTO_TEST_CASE(staff_management_by_admins_only_and_deleted_staff_lose_thei
     BOOST_TEST(made->acc.identifier == "cpe.new");
     BOOST_TEST(made->acc.must_change_password);
     auto again = f.staff->create_staff(admin, {"cpe.new", "vie_scolaire", creteil}, t0);
-    BOOST_TEST(code_of(again) == "conflict");
+    BOOST_TEST(code_of(again) == "already_exists");
     auto bad_scope = f.staff->create_staff(admin, {"cpe.two", "vie_scolaire", "Atlantis"}, t0);
     BOOST_TEST(code_of(bad_scope) == "invalid_request");
     BOOST_TEST(bad_scope.error().field == "scope");
@@ -435,7 +435,7 @@ BOOST_AUTO_TEST_CASE(create_and_import_check_the_scope_row_by_row) {
     auto made = f.staff->create(office, fields, t0);
     BOOST_REQUIRE(made.ok());
     BOOST_TEST(made->identifier == "e.zoe");
-    BOOST_TEST(code_of(f.staff->create(office, fields, t0)) == "conflict");
+    BOOST_TEST(code_of(f.staff->create(office, fields, t0)) == "already_exists");
 
     const std::string csv = std::string("profile;external_id;last_name;first_name;establishment;phone\n") +
                             "parent;P1;Durand;Paul;" + creteil + ";0612121212\n" +  // line 2

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -114,6 +115,40 @@ public:
         return static_cast<std::uint64_t>(unix_seconds / 30);
     }
 
+    // ES256 stand-in: the private key is 32 random bytes, x = SHA-256 of it,
+    // y = SHA-256 of x; a "signature" is two HMACs keyed by x (64 bytes), so
+    // verify() checks it from the public part alone. Not a signature: a
+    // shape that behaves like one for use-case tests.
+    es256_key es256_generate() override {
+        es256_key k;
+        k.private_key = random_bytes(32);
+        k.x = sha256_digest(k.private_key);
+        k.y = sha256_digest(k.x);
+        return k;
+    }
+    std::string es256_sign(std::string_view private_key, std::string_view data) override {
+        return fake_signature(sha256_digest(private_key), data);
+    }
+    bool es256_verify(std::string_view x, std::string_view y, std::string_view data,
+                      std::string_view signature) override {
+        return y == sha256_digest(x) && signature == fake_signature(std::string(x), data);
+    }
+    // AES-GCM stand-in: nonce || plaintext XOR a keystream || 16-byte HMAC tag.
+    std::string aes256gcm_seal(std::string_view key, std::string_view plaintext, std::string_view aad) override {
+        const std::string nonce = random_bytes(12);
+        std::string body = keystream_xor(key, nonce, plaintext);
+        return nonce + body + hmac_sha256_digest(key, nonce + std::string(aad) + body).substr(0, 16);
+    }
+    std::optional<std::string> aes256gcm_open(std::string_view key, std::string_view sealed,
+                                              std::string_view aad) override {
+        if (sealed.size() < 28) return std::nullopt;
+        const std::string nonce(sealed.substr(0, 12));
+        const std::string body(sealed.substr(12, sealed.size() - 28));
+        if (hmac_sha256_digest(key, nonce + std::string(aad) + body).substr(0, 16) != sealed.substr(sealed.size() - 16))
+            return std::nullopt;
+        return keystream_xor(key, nonce, body);
+    }
+
     void accept_totp(std::string code) {
         std::lock_guard lock(mutex_);
         valid_totp_.insert(std::move(code));
@@ -124,6 +159,18 @@ public:
     }
 
 private:
+    static std::string fake_signature(const std::string& x, std::string_view data) {
+        return hmac_sha256_digest(x, data) + hmac_sha256_digest(x, "s" + std::string(data));
+    }
+    static std::string keystream_xor(std::string_view key, const std::string& nonce, std::string_view in) {
+        std::string out(in);
+        std::string stream;
+        for (std::size_t i = 0; stream.size() < out.size(); ++i)
+            stream += hmac_sha256_digest(key, nonce + std::to_string(i));
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = char(out[i] ^ stream[i]);
+        return out;
+    }
+
     std::atomic<std::uint64_t> counter_{0};
     mutable std::mutex mutex_;
     std::set<std::string> valid_totp_;

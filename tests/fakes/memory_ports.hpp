@@ -62,6 +62,7 @@ class memory_ports final : public account_repository,
                            public outbox_repository,
                            public flow_repository,
                            public staff_directory,
+                           public oidc_repository,
                            public change_sink {
 public:
     static constexpr duration journal_retention = std::chrono::days(400);
@@ -259,6 +260,7 @@ public:
             accounts_.erase(a.identifier);
         }
         for (const auto& a : c.audit) audit_.emplace(journal_key{to_millis(a.at), next_sequence_++}, a);
+        apply_oidc(c);
         ++(c.synced ? synced_applies_ : buffered_applies_);
         ++applies_;
         last_applied_ = c;
@@ -320,6 +322,80 @@ public:
         }
         (void)now;
         return page;
+    }
+
+    // ---- oidc_repository ----
+    std::optional<oidc_client> find_client(std::string_view client_id) override {
+        std::lock_guard lock(mutex_);
+        return find_in(clients_, client_id);
+    }
+    std::vector<oidc_client> clients() override {
+        std::lock_guard lock(mutex_);
+        std::vector<oidc_client> out;
+        for (const auto& [id, c] : clients_) out.push_back(c);
+        return out;
+    }
+    std::optional<oidc_code> find_code(std::string_view digest, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        auto c = find_in(codes_, digest);
+        if (c && now >= c->expires_at) return std::nullopt;
+        return c;
+    }
+    std::optional<oidc_grant> find_grant(std::string_view id, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        auto g = find_in(grants_, id);
+        if (g && now >= g->expires_at) return std::nullopt;
+        return g;
+    }
+    std::vector<oidc_grant> grants_of(std::string_view identifier, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        std::vector<oidc_grant> out;
+        for (const auto& [id, g] : grants_)
+            if (g.identifier == identifier && now < g.expires_at) out.push_back(g);
+        return out;
+    }
+    std::optional<oidc_refresh> find_refresh(std::string_view digest, timestamp now) override {
+        std::lock_guard lock(mutex_);
+        auto r = find_in(refresh_, digest);
+        if (r && now >= r->expires_at) return std::nullopt;
+        return r;
+    }
+    std::vector<oidc_service_use> services_of(std::string_view identifier, timestamp /*now*/) override {
+        std::lock_guard lock(mutex_);
+        std::vector<oidc_service_use> out;
+        for (const auto& [key, u] : services_)
+            if (key.first == identifier) out.push_back(u);
+        return out;
+    }
+    std::unique_lock<std::mutex> lock_grant(std::string_view key) override {
+        std::mutex* m;
+        {
+            std::lock_guard lock(mutex_);
+            auto& slot = grant_locks_[std::string(key)];
+            if (!slot) slot = std::make_unique<std::mutex>();
+            m = slot.get();
+        }
+        return std::unique_lock<std::mutex>(*m);
+    }
+    std::vector<oidc_signing_key> signing_keys(timestamp now) override {
+        std::lock_guard lock(mutex_);
+        std::vector<oidc_signing_key> out;
+        for (const auto& k : keys_)
+            if (!k.expires_at || now < *k.expires_at) out.push_back(k);
+        return out;
+    }
+    void put_signing_keys(const std::vector<oidc_signing_key>& keys) override {
+        std::lock_guard lock(mutex_);
+        for (const auto& k : keys) {
+            auto it = std::find_if(keys_.begin(), keys_.end(), [&](const auto& o) { return o.kid == k.kid; });
+            if (it != keys_.end()) *it = k;
+            else keys_.push_back(k);
+        }
+    }
+    // Every grant stored, expired ones included (tests).
+    std::size_t grant_count() const {
+        std::lock_guard lock(mutex_);
+        return grants_.size();
     }
 
     // ---- the outbox of the delivery workers ----
@@ -457,6 +533,36 @@ private:
         return journal_key{static_cast<std::int64_t>(parts[0] ^ (std::uint64_t{1} << 63)), parts[1]};
     }
 
+    template <class Map>
+    static auto find_in(const Map& m, std::string_view key) -> std::optional<typename Map::mapped_type> {
+        auto it = m.find(key);
+        if (it == m.end()) return std::nullopt;
+        return it->second;
+    }
+
+    // Callers hold mutex_. Grants of deleted sessions go with them, as in
+    // store::repository::apply.
+    void apply_oidc(const changes& c) {
+        auto erase_grants = [&](auto&& doomed) {
+            for (auto it = grants_.begin(); it != grants_.end();)
+                it = doomed(it->second) ? grants_.erase(it) : std::next(it);
+        };
+        for (const auto& s : c.sessions_deleted)
+            erase_grants([&](const oidc_grant& g) { return g.session_digest == s.digest; });
+        for (const auto& [identifier, keep] : c.oidc.grants_of_account_ended)
+            erase_grants([&](const oidc_grant& g) {
+                return g.identifier == identifier && (keep.empty() || g.session_digest != keep);
+            });
+        const auto& o = c.oidc;
+        for (const auto& cl : o.clients_put) clients_.insert_or_assign(cl.client_id, cl);
+        for (const auto& id : o.clients_deleted) clients_.erase(id);
+        for (const auto& code : o.codes_put) codes_.insert_or_assign(code.digest, code);
+        for (const auto& g : o.grants_put) grants_.insert_or_assign(g.id, g);
+        for (const auto& r : o.refresh_put) refresh_.insert_or_assign(r.digest, r);
+        for (const auto& u : o.services_put) services_.insert_or_assign(contact_key(u.identifier, u.client_id), u);
+        for (const auto& g : o.grants_deleted) grants_.erase(g.id);
+    }
+
     // Callers hold mutex_.
     rate_window load_window(std::string_view key, timestamp now) const {
         auto it = windows_.find(key);
@@ -487,6 +593,13 @@ private:
     std::map<std::string, window_entry, std::less<>> windows_;
     std::map<std::string, outbox_message, std::less<>> outbox_;
     std::map<journal_key, audit_entry> audit_;
+    std::map<std::string, oidc_client, std::less<>> clients_;
+    std::map<std::string, oidc_code, std::less<>> codes_;
+    std::map<std::string, oidc_grant, std::less<>> grants_;
+    std::map<std::string, oidc_refresh, std::less<>> refresh_;
+    std::map<contact_key, oidc_service_use> services_;
+    std::map<std::string, std::unique_ptr<std::mutex>, std::less<>> grant_locks_;
+    std::vector<oidc_signing_key> keys_;
     changes last_applied_;
     std::size_t applies_ = 0;
     std::uint64_t next_sequence_ = 0;

@@ -18,6 +18,7 @@
 #include "core/ports.hpp"
 #include "store/database.hpp"
 #include "store/records.hpp"
+#include "store/integrity.hpp"
 #include "store/repository.hpp"
 #include "tests/fakes/memory_ports.hpp"
 
@@ -410,6 +411,66 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(lock_account_serialises_read_modify_write, F, fixt
     BOOST_TEST(r.find_account("m.dupont")->lockout.consecutive_failures == 100u);
 }
 
+// The staff console's reads: the name-prefix search in identifier order
+// with its filter and cursor, the staff list, the audit log's pages.
+BOOST_AUTO_TEST_CASE_TEMPLATE(staff_directory_search_staff_and_audit, F, fixtures) {
+    F f;
+    auto user = [](const std::string& id, const std::string& first, const std::string& last, const char* uai) {
+        account a;
+        a.identifier = id;
+        a.first_name = first;
+        a.last_name = last;
+        a.establishment = uai;
+        a.external_id = "X-" + id;
+        return a;
+    };
+    changes c;
+    for (const auto& a : {user("m.dupont", "Marie", "Dupont", "0751234A"), user("l.dupont", "Lucas", "Dupont", "0931234X"),
+                          user("e.legall", "Élodie", "Le Gall", "0751234A"), user("m.martin", "Marc", "Martin", "0751234A")})
+        c.accounts.push_back({a, std::nullopt});
+    account staff = make_account("sec.paris");
+    c.accounts.push_back({staff, std::nullopt});
+    for (int i = 0; i < 5; ++i) {
+        audit_entry e;
+        e.at = t0 + seconds(i);
+        e.actor = "sec.paris";
+        e.action = "account.read";
+        e.target = "t" + std::to_string(i);
+        e.establishment = i % 2 ? "0751234A" : "";
+        c.audit.push_back(e);
+    }
+    f.repo().apply(c);
+    auto search = [&](const std::string& prefix, const std::string& after = {}, std::size_t limit = 10) {
+        return f.repo().search_names({prefix, after, limit, [](std::string_view uai, profile) { return uai == "0751234A"; }});
+    };
+    BOOST_TEST((search("dup") == std::vector<std::string>{"m.dupont"}));
+    BOOST_TEST((search("m") == std::vector<std::string>{"m.dupont", "m.martin"}));  // identifiers, names
+    BOOST_TEST((search("gall") == std::vector<std::string>{"e.legall"}));
+    BOOST_TEST((search("m", "m.dupont") == std::vector<std::string>{"m.martin"}));
+    BOOST_TEST((search("m", {}, 1) == std::vector<std::string>{"m.dupont", "m.martin"}));  // limit + 1
+    BOOST_TEST(search("sec").empty());  // staff are not user accounts
+    const auto list = f.repo().staff_accounts();
+    BOOST_REQUIRE(list.size() == 1u);
+    BOOST_TEST(list[0].identifier == "sec.paris");
+    BOOST_TEST((f.repo().identifiers_in("0931234X") == std::vector<std::string>{"l.dupont"}));
+    // Renamed: the old tokens go, in the same batch.
+    account renamed = user("m.martin", "Marc", "Bernard", "0751234A");
+    changes r;
+    r.accounts.push_back({renamed, user("m.martin", "Marc", "Martin", "0751234A")});
+    f.repo().apply(r);
+    BOOST_TEST(search("mart").empty());
+    BOOST_TEST((search("bern") == std::vector<std::string>{"m.martin"}));
+
+    auto visible = [](const audit_entry& e) { return !e.establishment.empty(); };
+    const auto page = f.repo().read_audit(1, {}, visible, t0 + hours(1));
+    BOOST_REQUIRE(page.entries.size() == 1u);
+    BOOST_TEST(page.entries[0].target == "t3");  // newest visible first
+    const auto next = f.repo().read_audit(5, page.next, visible, t0 + hours(1));
+    BOOST_REQUIRE(next.entries.size() == 1u);
+    BOOST_TEST(next.entries[0].target == "t1");
+    BOOST_TEST(f.repo().read_audit(10, {}, nullptr, t0 + hours(1)).entries.size() == 5u);
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(apply_writes_everything_at_once, F, fixtures) {
     F f;
     auto& r = f.repo();
@@ -631,3 +692,27 @@ BOOST_AUTO_TEST_CASE(journal_cursor_round_trips_to_its_key) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// `sesame check`: a clean store, then a stale, a missing and a wrong index
+// record found, and repaired.
+BOOST_FIXTURE_TEST_CASE(integrity_check_and_repair, rocksdb_fixture) {
+    changes c;
+    c.accounts.push_back({make_account("m.dupont"), std::nullopt});
+    c.accounts.push_back({make_account("l.dupont"), std::nullopt});
+    repo().apply(c);
+    auto report = store::check_store(*db, false, t0);
+    BOOST_TEST(report.clean(), (report.problems.empty() ? "" : report.problems.front()));
+    BOOST_TEST(report.accounts == 2u);
+    store::write_batch damage;
+    damage.put(store::family::phones, store::keys::phone("+33699999999", "nobody"), "");  // stale
+    damage.del(store::family::emails, store::keys::email("m.dupont@example.fr", "m.dupont"));  // missing
+    damage.put(store::family::external_ids, store::keys::external_id("0751234A", "EXT-l.dupont"), "m.dupont");  // wrong
+    db->write(damage);
+    report = store::check_store(*db, false, t0);
+    BOOST_TEST(report.problem_count == 3u);
+    report = store::check_store(*db, true, t0);
+    BOOST_TEST(report.repaired == 3u);
+    BOOST_TEST(store::check_store(*db, false, t0).clean());
+    BOOST_TEST((repo().identifiers_by_email("m.dupont@example.fr") == std::vector<std::string>{"m.dupont"}));
+    BOOST_TEST(repo().identifiers_by_phone("+33699999999").empty());
+}

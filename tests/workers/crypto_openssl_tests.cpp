@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/crypto.hpp"
+#include "core/error.hpp"
 #include "workers/crypto_openssl.hpp"
 
 using namespace sesame;
@@ -104,6 +105,45 @@ BOOST_AUTO_TEST_CASE(base64url_round_trip) {
     BOOST_TEST(!from_base64url("Zm9v=", out));  // padding is not accepted
     BOOST_TEST(!from_base64url("Zm+v", out));   // standard alphabet is not accepted
     BOOST_TEST(!from_base64url("Z", out));      // lone 6-bit tail
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(workers_crypto_openssl_es256)
+
+BOOST_AUTO_TEST_CASE(es256_sign_verify_round_trip) {
+    crypto_openssl c;
+    const es256_key k = c.es256_generate();
+    BOOST_TEST(k.x.size() == 32u);
+    BOOST_TEST(k.y.size() == 32u);
+    const std::string sig = c.es256_sign(k.private_key, "header.payload");
+    BOOST_TEST(sig.size() == 64u);
+    BOOST_TEST(c.es256_verify(k.x, k.y, "header.payload", sig));
+    BOOST_TEST(!c.es256_verify(k.x, k.y, "header.payloae", sig));
+    std::string flipped = sig;
+    flipped[63] = char(flipped[63] ^ 0x01);
+    BOOST_TEST(!c.es256_verify(k.x, k.y, "header.payload", flipped));
+    const es256_key other = c.es256_generate();
+    BOOST_TEST(!c.es256_verify(other.x, other.y, "header.payload", sig));
+    BOOST_TEST(!c.es256_verify(k.x, k.y, "header.payload", sig.substr(0, 63)));
+    BOOST_TEST(!c.es256_verify(std::string(32, '\0'), std::string(32, '\0'), "header.payload", sig));  // not a point
+    BOOST_TEST(c.es256_sign(k.private_key, "header.payload") != sig);  // ECDSA draws a fresh nonce
+    BOOST_CHECK_THROW(c.es256_sign("not a key", "x"), infrastructure_error);
+}
+
+BOOST_AUTO_TEST_CASE(aes256gcm_seals_and_refuses_any_change) {
+    crypto_openssl c;
+    const std::string key = c.random_bytes(32);
+    const std::string sealed = c.aes256gcm_seal(key, "private key bytes", "kid-1");
+    BOOST_TEST(sealed.size() == 12u + 17u + 16u);
+    BOOST_TEST(sealed.find("private key bytes") == std::string::npos);
+    BOOST_TEST(c.aes256gcm_open(key, sealed, "kid-1").value_or("") == "private key bytes");
+    BOOST_TEST(!c.aes256gcm_open(key, sealed, "kid-2").has_value());
+    BOOST_TEST(!c.aes256gcm_open(c.random_bytes(32), sealed, "kid-1").has_value());
+    std::string altered = sealed;
+    altered[14] = char(altered[14] ^ 0x80);
+    BOOST_TEST(!c.aes256gcm_open(key, altered, "kid-1").has_value());
+    BOOST_TEST(!c.aes256gcm_open(key, "short", "kid-1").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -231,6 +231,28 @@ BOOST_AUTO_TEST_CASE(a_pending_message_is_sent_once_and_marked_sent) {
     BOOST_TEST(h.metric("sesame_delivery_send_seconds_count{channel=\"sms\"}") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(an_sms_to_anything_but_a_french_mobile_is_never_sent) {
+    harness h;
+    const std::vector<std::string> numbers = {"+33899123456", "+33145678901", "+447700900123", "0612345678"};
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        ids.push_back(id_of(int(i) + 1));
+        auto m = make_message(ids.back());
+        m.to = numbers[i];  // premium, fixed, foreign, not E.164
+        h.put(m);
+    }
+    h.svc->notify(ids);
+    h.svc->start();
+    BOOST_REQUIRE(h.run_until([&] {
+        return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) {
+            return h.status(id) == message_status::abandoned;
+        });
+    }));
+    BOOST_TEST(h.sms.ids.empty());
+    BOOST_TEST(h.get(ids[0]).history.back().result == "refused");
+    BOOST_TEST(h.metric(sends("sms", "abandoned")) == 4);
+}
+
 BOOST_AUTO_TEST_CASE(two_temporary_failures_then_sent_with_three_attempts) {
     harness h;
     const auto id = id_of(2);
