@@ -25,9 +25,10 @@ export const DEMO_PASSWORD = 'Sesame-demo-2026!';
 // ---- the server ------------------------------------------------------------
 
 // Starts `sesame serve` (demo accounts); staff: [{login, role, scope}]
-// created first with `sesame staff add`.
+// created first with `sesame staff add`; oidc: a public client registered
+// first, its redirect URI this server's /aide (server.oidc_client).
 // Resolves to {url, dir, store, staff: {login: {password, totp}}, stop()}.
-export async function start_server({ staff = [], args = [] } = {}) {
+export async function start_server({ staff = [], args = [], oidc = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sesame-browser-'));
   const store = join(dir, 'data');
   const accounts = {};
@@ -42,6 +43,15 @@ export async function start_server({ staff = [], args = [] } = {}) {
   // The browser sends Origin on every POST, which must be http.public_url's:
   // so the port is chosen first (free a moment ago) and named in both.
   const port = await free_port();
+  // A public single sign-on client whose redirect is a page of this server
+  // (so a test's requests never leave the origin).
+  let oidc_client = null;
+  if (oidc) {
+    const r = spawnSync(BIN, ['oidc', 'client', 'add', '--store.path', store, '--name', 'Service de test',
+      '--redirect-uri', `http://127.0.0.1:${port}/aide`, '--public'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`oidc client add: ${r.stderr}`);
+    oidc_client = r.stdout.match(/^client_id: (\S+)$/m)[1];
+  }
   const proc = spawn(BIN, ['serve', '--store.path', store, '--http.listen', `127.0.0.1:${port}`,
     '--http.public_url', `http://127.0.0.1:${port}`, '--demo.seed', 'true',
     '--password.argon2_memory_kib', '8', '--password.argon2_iterations', '1', '--workers.hash_threads', '1',
@@ -66,6 +76,7 @@ export async function start_server({ staff = [], args = [] } = {}) {
     dir,
     store,
     staff: accounts,
+    oidc_client,
     lines,
     async stop() {
       if (proc.exitCode === null) {

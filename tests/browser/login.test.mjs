@@ -4,6 +4,7 @@
 // change to /admin, and a pupil's first login with the activation code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { DEMO_PASSWORD, axe_violations, new_page, screenshot, setup, totp } from './harness.mjs';
 
 let server;
@@ -11,7 +12,7 @@ let browser;
 setup((s, b) => {
   server = s;
   browser = b;
-}, { staff: [{ login: 'secretariat.test', role: 'secretariat', scope: '0751234A' }] });
+}, { staff: [{ login: 'secretariat.test', role: 'secretariat', scope: '0751234A' }], oidc: true });
 
 const same_origin = (requests) => requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith('data:'));
 
@@ -131,5 +132,28 @@ test("a pupil's first login with the activation code: weak password reasons, the
   await page.getByText('Emma Martin').waitFor();
   assert.equal(await api_status('e.martin', 'Un cartable bleu sous la pluie'), 200);
   assert.equal(await api_status('e.martin', 'ESSA-YEZM-2345-6789'), 401);
+  await context.close();
+});
+
+test('single sign-on: the authorization sends to the login page with retour, which comes back with a code', async () => {
+  const verifier = randomBytes(32).toString('base64url');
+  const q = new URLSearchParams({
+    response_type: 'code', client_id: server.oidc_client, redirect_uri: `${server.url}/aide`, scope: 'openid profile',
+    state: 'etat-42', nonce: 'n-42', code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  const { context, page, requests } = await new_page(browser);
+  await page.goto(`${server.url}/oidc/authorize?${q}`);
+  const login = new URL(page.url());
+  assert.equal(login.pathname, '/');
+  assert.match(login.searchParams.get('retour'), /^\/oidc\/authorize\?/);
+  await page.getByLabel('Identifiant', { exact: true }).fill('m.dupont');
+  await page.getByLabel('Mot de passe', { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL((u) => u.pathname === '/aide');
+  const back = new URL(page.url());
+  assert.equal(back.searchParams.get('state'), 'etat-42');
+  assert.ok(back.searchParams.get('code'));
+  assert.deepEqual(same_origin(requests), []);
   await context.close();
 });
