@@ -23,9 +23,11 @@
 #include "net/oidc_routes.hpp"
 #include "net/control_socket.hpp"
 #include "net/http_server.hpp"
+#include "net/static_routes.hpp"
 #include "net/system_routes.hpp"
 #include "store/database.hpp"
 #include "store/repository.hpp"
+#include "web/portal_assets.hpp"
 #include "workers/argon2_hasher.hpp"
 #include "workers/crypto_openssl.hpp"
 #include "workers/delivery.hpp"
@@ -160,6 +162,10 @@ int run_serve(const command_line& cl) {
     net::add_staff_routes(routes, staff_api);
     net::oidc_context oidc_api{api, staff_api, oidc};
     net::add_oidc_routes(routes, oidc_api);
+    // The portal's pages and assets, from memory; after the API routes, which
+    // are the busier ones to match.
+    const net::static_site site(web::portal_assets());
+    site.add_routes(routes);
 
     std::vector<std::string> route_names;
     for (const auto& r : routes.routes()) route_names.push_back(r.pattern);
@@ -167,6 +173,7 @@ int run_serve(const command_line& cl) {
     probes.http = &http_metrics;
 
     net::http_server server(runtime, cfg.http, routes, http_metrics);
+    server.set_not_found_page([&site](const net::request& req) { return site.not_found(req); });
     try {
         server.listen();
     } catch (const std::exception& e) {

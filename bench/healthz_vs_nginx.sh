@@ -12,13 +12,16 @@
 #   SESAME_STANDIN=nginx  test this script without a Sésame binary: a second
 #                      nginx plays Sésame; results go to healthz-standin.json.
 #   OUT=path           where the JSON lands.
+#   REQUEST_PATH, REQUEST_HEADER, NGINX_LOCATIONS, SESAME_ARGS: another route
+#                      than /healthz, one request header, what nginx serves,
+#                      extra `sesame serve` flags (bench/static_vs_nginx.sh).
 # Exit: 0 when the ratio meets TARGET_RATIO, 1 when it does not (results are
 # still written), 2 on bad usage, 3 when a server or loadgen failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 case "${1:-}" in
-  -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 [ $# -le 1 ] || { echo "usage: $0 [BUILD_DIR]" >&2; exit 2; }
 BUILD_DIR=${1:-build}
@@ -32,6 +35,10 @@ ROUNDS=${ROUNDS:-2}
 TARGET_RATIO=${TARGET_RATIO:-0.9}
 WRK=${WRK:-0}
 SESAME_STANDIN=${SESAME_STANDIN:-}
+REQUEST_PATH=${REQUEST_PATH:-/healthz}
+REQUEST_HEADER=${REQUEST_HEADER:-}
+NGINX_LOCATIONS=${NGINX_LOCATIONS:-'location / { return 200 "ok\n"; }'}
+read -r -a SESAME_EXTRA <<<"${SESAME_ARGS:-}"
 if [ -n "$SESAME_STANDIN" ]; then
   OUT=${OUT:-$ROOT/bench/results/healthz-standin.json}
 else
@@ -51,111 +58,39 @@ fi
 command -v python3 >/dev/null || die "python3 is needed (free ports, JSON)" 2
 command -v curl >/dev/null || die "curl is needed (readiness checks)" 2
 
-NGINX=$(command -v nginx || true)
-[ -n "$NGINX" ] || NGINX=/usr/sbin/nginx
-if [ ! -x "$NGINX" ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "installing nginx-light..." >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light >/dev/null || die "apt-get install nginx-light failed"
-    NGINX=/usr/sbin/nginx
-  else
-    die "nginx not found; install it: sudo apt-get install -y nginx-light" 2
-  fi
-fi
-
 . "$ROOT/bench/lib.sh"
+find_nginx
 bench_workdir bench
 
-# wait_ready NAME PID PORT LOG: up to 15 s for GET /healthz to answer 200.
-wait_ready() {
-  local name=$1 pid=$2 port=$3 log=$4
-  for _ in $(seq 150); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "--- $log" >&2; tail -n 20 "$log" >&2 || true
-      die "$name exited before answering on 127.0.0.1:$port"
-    fi
-    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && return 0
-    sleep 0.1
-  done
-  die "$name did not answer GET /healthz on 127.0.0.1:$port within 15 s"
-}
-
-# start_nginx DIR PORT: one nginx, foreground master (daemon off), all its
-# files in DIR. Sets STARTED_PID.
-start_nginx() {
-  local dir=$1 port=$2
-  mkdir -p "$dir"
-  cat >"$dir/nginx.conf" <<EOF
-worker_processes $(nproc);
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
-  default_type text/plain;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  server {
-    listen 127.0.0.1:$port;
-    location / { return 200 "ok\n"; }
-  }
-}
-EOF
-  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
-  STARTED_PID=$!
-  PIDS+=("$STARTED_PID")
-  wait_ready "nginx" "$STARTED_PID" "$port" "$dir/error.log"
-}
-
-# start_sesame DIR PORT: the real server on a fresh store. Sets STARTED_PID.
-start_sesame() {
-  local dir=$1 port=$2
-  mkdir -p "$dir"
-  "$SESAME" serve --store.path "$dir/data" --http.listen "127.0.0.1:$port" --log.level "${SESAME_LOG_LEVEL:-info}" \
-    >"$dir/sesame.log" 2>&1 &
-  STARTED_PID=$!
-  PIDS+=("$STARTED_PID")
-  wait_ready "sesame" "$STARTED_PID" "$port" "$dir/sesame.log"
-}
-
-# How idle the machine is (percent, over 1 s): other work on these cores
-# skews both sides, so it is reported and warned about.
-idle_pct() {
-  local a b
-  a=$(awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
-  b=$(awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
-  echo "$a $b" | awk '{ t = $3 - $1; printf "%.0f", (t > 0 ? 100 * ($4 - $2) / t : 0) }'
-}
 IDLE_BEFORE=$(idle_pct)
 if [ "$IDLE_BEFORE" -lt 90 ]; then
   echo "warning: the machine is only ${IDLE_BEFORE}% idle before the run; other work skews the numbers" >&2
 fi
 
 NGINX_PORT=$(free_port)
-start_nginx "$WORK/nginx" "$NGINX_PORT"
+start_nginx "$WORK/nginx" "$NGINX_PORT" "$NGINX_LOCATIONS"
 NGINX_PID=$STARTED_PID
 SESAME_PORT=$(free_port)
 if [ -n "$SESAME_STANDIN" ]; then
-  start_nginx "$WORK/standin" "$SESAME_PORT"
+  start_nginx "$WORK/standin" "$SESAME_PORT" "$NGINX_LOCATIONS"
 else
-  start_sesame "$WORK/sesame" "$SESAME_PORT"
+  start_sesame "$WORK/sesame" "$SESAME_PORT" ${SESAME_EXTRA[@]+"${SESAME_EXTRA[@]}"}
 fi
 SESAME_PID=$STARTED_PID
 
+# Both sides must answer the same bytes, or the ratio compares different work.
+answer_digest() { curl -sf ${REQUEST_HEADER:+-H "$REQUEST_HEADER"} "http://127.0.0.1:$1$REQUEST_PATH" | sha256sum; }
+[ "$(answer_digest "$NGINX_PORT")" = "$(answer_digest "$SESAME_PORT")" ] ||
+  die "nginx and sesame do not answer the same bytes for GET $REQUEST_PATH"
+
 echo "nginx on 127.0.0.1:$NGINX_PORT, sesame${SESAME_STANDIN:+ (stand-in: $SESAME_STANDIN)} on 127.0.0.1:$SESAME_PORT"
-echo "each run: $CONNECTIONS connections, $THREADS threads, $DURATION after a $WARMUP warmup; $ROUNDS rounds, best kept"
+echo "GET $REQUEST_PATH${REQUEST_HEADER:+ ($REQUEST_HEADER)}; each run: $CONNECTIONS connections, $THREADS threads, $DURATION after a $WARMUP warmup; $ROUNDS rounds, best kept"
 echo
 
 run_side() {  # run_side NAME PORT ROUND
   local name=$1 port=$2 round=$3
   "$LOADGEN" --target "127.0.0.1:$port" --connections "$CONNECTIONS" --threads "$THREADS" \
-    --duration "$DURATION" --warmup "$WARMUP" --path /healthz --label "$name" \
+    --duration "$DURATION" --warmup "$WARMUP" --path "$REQUEST_PATH" ${REQUEST_HEADER:+--header "$REQUEST_HEADER"} --label "$name" \
     --json "$WORK/$name-$round.json" || die "loadgen against $name failed"
   local pid=$NGINX_PID
   [ "$name" = nginx ] || pid=$SESAME_PID
@@ -170,7 +105,7 @@ done
 WRK_JSON=null
 if [ "$WRK" = 1 ]; then
   command -v wrk >/dev/null || die "WRK=1 but wrk is not installed" 2
-  wrk -c "$CONNECTIONS" -t "$THREADS" -d "$DURATION" "http://127.0.0.1:$NGINX_PORT/healthz" | tee "$WORK/wrk.txt"
+  wrk -c "$CONNECTIONS" -t "$THREADS" -d "$DURATION" "http://127.0.0.1:$NGINX_PORT$REQUEST_PATH" | tee "$WORK/wrk.txt"
   WRK_JSON=$(awk '/Requests\/sec:/ { printf "{\"nginx_rps\": %s}", $2 }' "$WORK/wrk.txt")
   [ -n "$WRK_JSON" ] || WRK_JSON=null
 fi
@@ -179,11 +114,12 @@ IDLE_AFTER=$(idle_pct)  # servers idle now: what else was running
 mkdir -p "$(dirname "$OUT")"
 set +e
 python3 - "$WORK" "$ROUNDS" "$OUT" "$TARGET_RATIO" "$SESAME_STANDIN" "$WRK_JSON" \
-  "$CONNECTIONS" "$THREADS" "$DURATION" "$WARMUP" "$IDLE_BEFORE" "$IDLE_AFTER" <<'EOF'
+  "$CONNECTIONS" "$THREADS" "$DURATION" "$WARMUP" "$IDLE_BEFORE" "$IDLE_AFTER" "$REQUEST_PATH $REQUEST_HEADER" <<'EOF'
 import json, os, platform, sys, time
 work, rounds, out, target, standin, wrk = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), sys.argv[5], json.loads(sys.argv[6])
 connections, threads, duration, warmup = sys.argv[7:11]
 idle_before, idle_after = int(sys.argv[11]), int(sys.argv[12])
+request = sys.argv[13].strip()
 
 def side(name):
     runs = [json.load(open(os.path.join(work, f"{name}-{r}.json"))) for r in range(1, rounds + 1)]
@@ -206,6 +142,7 @@ result = {
     "machine": {"nproc": os.cpu_count(), "cpu_model": cpu, "kernel": platform.release(),
                 "idle_pct_before": idle_before, "idle_pct_after": idle_after,
                 "loadavg_after": open("/proc/loadavg").read().split()[:3]},
+    "request": "GET " + request,
     "settings": {"connections": int(connections), "threads": int(threads), "duration": duration,
                  "warmup": warmup, "rounds": rounds, "pick": "best rps per side",
                  "note": "loadgen and both servers share the same cores"},

@@ -5,6 +5,13 @@
 #                                       at exit every pid in PIDS gets SIGTERM,
 #                                       GRACE_TENTHS/10 s (default 5 s), then SIGKILL
 #   free_port                           prints a free TCP port on 127.0.0.1
+#   find_nginx                          sets NGINX (installs nginx-light as root if missing)
+#   start_nginx DIR PORT LOCATIONS      an nginx (one worker per core) with those location
+#                                       blocks and /healthz; sets STARTED_PID
+#   start_sesame DIR PORT [ARGS...]     build/sesame ($SESAME) on a fresh store; sets STARTED_PID
+#   idle_pct                            how idle the machine is, in percent, over 1 s
+#   bench_csv, wait_ready               a cached import file; a started server's port (see below)
+# The caller defines die MESSAGE [EXIT_CODE].
 
 bench_workdir() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/sesame-$1.XXXXXX")
@@ -69,4 +76,88 @@ wait_ready() {
     sleep 0.01
   done
   return 1
+}
+
+find_nginx() {
+  NGINX=$(command -v nginx || true)
+  [ -n "$NGINX" ] || NGINX=/usr/sbin/nginx
+  if [ ! -x "$NGINX" ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "installing nginx-light..." >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light >/dev/null || die "apt-get install nginx-light failed"
+      NGINX=/usr/sbin/nginx
+    else
+      die "nginx not found; install it: sudo apt-get install -y nginx-light" 2
+    fi
+  fi
+}
+
+# wait_healthz NAME PID PORT LOG: up to 15 s for GET /healthz to answer 200.
+wait_healthz() {
+  local name=$1 pid=$2 port=$3 log=$4
+  for _ in $(seq 150); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "--- $log" >&2; tail -n 20 "$log" >&2 || true
+      die "$name exited before answering on 127.0.0.1:$port"
+    fi
+    curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && return 0
+    sleep 0.1
+  done
+  die "$name did not answer GET /healthz on 127.0.0.1:$port within 15 s"
+}
+
+# start_nginx DIR PORT LOCATIONS: one nginx, foreground master (daemon off),
+# all its files in DIR, serving LOCATIONS (nginx location blocks) and
+# /healthz. Sets STARTED_PID.
+start_nginx() {
+  local dir=$1 port=$2 locations=$3
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<EOF
+worker_processes $(nproc);
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  default_type text/plain;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  server {
+    listen 127.0.0.1:$port;
+    location = /healthz { return 200 "ok\n"; }
+    $locations
+  }
+}
+EOF
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_healthz "nginx" "$STARTED_PID" "$port" "$dir/error.log"
+}
+
+# start_sesame DIR PORT [ARGS...]: the real server on a fresh store. Sets STARTED_PID.
+start_sesame() {
+  local dir=$1 port=$2
+  shift 2
+  mkdir -p "$dir"
+  "$SESAME" serve --store.path "$dir/data" --http.listen "127.0.0.1:$port" --log.level "${SESAME_LOG_LEVEL:-info}" \
+    "$@" >"$dir/sesame.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_healthz "sesame" "$STARTED_PID" "$port" "$dir/sesame.log"
+}
+
+# How idle the machine is (percent, over 1 s): other work on these cores
+# skews both sides, so it is reported and warned about.
+idle_pct() {
+  local a b
+  a=$(awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
+  b=$(awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+  echo "$a $b" | awk '{ t = $3 - $1; printf "%.0f", (t > 0 ? 100 * ($4 - $2) / t : 0) }'
 }

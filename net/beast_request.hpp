@@ -40,6 +40,8 @@ inline void fill_request(request& req, const boost::beast::http::request_header<
     req.cookie = h[field::cookie];
     req.user_agent = h[field::user_agent];
     req.authorization = h[field::authorization];
+    req.accept_encoding = h[field::accept_encoding];
+    req.if_none_match = h[field::if_none_match];
 }
 
 }  // namespace sesame::net

@@ -29,6 +29,8 @@ struct request {
     std::string_view cookie;
     std::string_view user_agent;
     std::string_view authorization;  // OAuth client authentication and Bearer tokens
+    std::string_view accept_encoding;  // for the precompressed forms of static assets
+    std::string_view if_none_match;    // entity tags, for 304 Not Modified
     std::string body;
     std::string client_ip;  // after X-Forwarded-For from trusted proxies
     bool secure = false;    // served over TLS
@@ -49,6 +51,16 @@ struct response {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie, Retry-After...)
     bool close = false;                                        // close the connection after this response
+    // Static responses (net/static_routes): a body and preformatted header
+    // lines ("Name: value\r\n"...) in static storage, written as they are
+    // instead of `body` and `headers`, so serving an asset copies nothing.
+    std::string_view static_body;
+    std::string_view static_headers;
+    // The same body in a file (the memfd the static site filled at start-up):
+    // over plain TCP it goes out with sendfile(2), as nginx sends files,
+    // without a copy through user space. -1: none.
+    int static_fd = -1;
+    std::uint64_t static_offset = 0;
 
     static response json(unsigned status, std::string body);
     static response text(unsigned status, std::string body, std::string content_type = "text/plain; charset=utf-8");

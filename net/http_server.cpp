@@ -11,14 +11,19 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <list>
 #include <mutex>
 #include <unordered_map>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -240,18 +245,62 @@ struct http_server::impl {
             head += value;
             head += "\r\n";
         }
+        head += res.static_headers;
+        const std::string_view body = res.static_body.empty() ? std::string_view(res.body) : res.static_body;
         if (res.status >= 200 && res.status != 204 && res.status != 304) {
+            char digits[24];
+            const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
             head += "Content-Length: ";
-            head += std::to_string(res.body.size());
+            head.append(digits, end);
             head += "\r\n";
         }
         head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-        const bool with_body = req.verb != method::head && !res.body.empty();
+        const bool with_body = req.verb != method::head && !body.empty();
+        if constexpr (std::is_same_v<Stream, tcp::socket>) {
+            if (with_body && res.static_fd >= 0)
+                co_return co_await write_with_sendfile(stream, entry, head, body.size(), res.static_fd, res.static_offset);
+        }
         const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                                       with_body ? asio::buffer(res.body) : asio::const_buffer{}};
+                                                       with_body ? asio::buffer(body) : asio::const_buffer{}};
         set_deadline(entry, settings.read_timeout);
         auto [ec, n] = co_await asio::async_write(stream, buffers, use_tuple);
         co_return !ec;
+    }
+
+    // The header (flagged MSG_MORE, so it leaves with the body's first
+    // segment), then `size` bytes of `fd` from `offset` with sendfile(2) on
+    // the non-blocking socket, waiting for writability when the send buffer
+    // is full; one deadline for the whole answer.
+    awaitable<bool> write_with_sendfile(tcp::socket& socket, connection_entry& entry, const std::string& head,
+                                        std::size_t size, int fd, std::uint64_t offset) {
+        set_deadline(entry, settings.read_timeout);
+        auto [ec, n] = co_await socket.async_send(asio::buffer(head), MSG_MORE, use_tuple);
+        if (ec) co_return false;
+        if (n < head.size()) {
+            auto [rec, rn] = co_await asio::async_write(socket, asio::buffer(head.data() + n, head.size() - n), use_tuple);
+            if (rec) co_return false;
+        }
+        if (!socket.native_non_blocking()) {  // once per connection: the flag stays
+            beast::error_code nb;
+            socket.native_non_blocking(true, nb);
+            if (nb) co_return false;
+        }
+        auto off = static_cast<off_t>(offset);
+        std::size_t left = size;
+        while (left > 0) {
+            const ssize_t sent = ::sendfile(socket.native_handle(), fd, &off, left);
+            if (sent > 0) {
+                left -= static_cast<std::size_t>(sent);
+            } else if (sent < 0 && errno == EINTR) {
+                continue;
+            } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                auto [wec] = co_await socket.async_wait(tcp::socket::wait_write, use_tuple);
+                if (wec) co_return false;
+            } else {
+                co_return false;
+            }
+        }
+        co_return true;
     }
 
     // Half-close, then drain what the client still sends for a short while,

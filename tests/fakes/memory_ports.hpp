@@ -549,10 +549,14 @@ private:
         };
         for (const auto& s : c.sessions_deleted)
             erase_grants([&](const oidc_grant& g) { return g.session_digest == s.digest; });
-        for (const auto& [identifier, keep] : c.oidc.grants_of_account_ended)
+        for (const auto& ended : c.oidc.grants_of_account_ended) {
+            // Named, not structured bindings: clang 14 (the fuzz build) cannot capture those.
+            const auto& identifier = ended.first;
+            const auto& keep = ended.second;
             erase_grants([&](const oidc_grant& g) {
                 return g.identifier == identifier && (keep.empty() || g.session_digest != keep);
             });
+        }
         const auto& o = c.oidc;
         for (const auto& cl : o.clients_put) clients_.insert_or_assign(cl.client_id, cl);
         for (const auto& id : o.clients_deleted) clients_.erase(id);

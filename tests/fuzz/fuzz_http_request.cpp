@@ -1,5 +1,6 @@
 // libFuzzer target for the request side of net/http_server.cpp without sockets: the input is the
-// byte stream of one connection, parsed, routed and read (query, cookie, media type, client address).
+// byte stream of one connection, parsed, routed and read (query, cookie, media type, client address,
+// the static assets' Accept-Encoding and If-None-Match).
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -21,6 +22,7 @@
 #include "net/http.hpp"
 #include "net/beast_request.hpp"
 #include "net/router.hpp"
+#include "net/static_routes.hpp"
 
 namespace {
 
@@ -116,6 +118,13 @@ void check_route(request& req) {
     check(media.find(';') == std::string::npos, "media type with parameters");
     for (char c : media) check(!(c >= 'A' && c <= 'Z'), "media type not lower-cased");
     check(media.empty() || (media.front() != ' ' && media.back() != ' '), "media type not trimmed");
+    // The static assets' negotiation: never a coding the asset lacks, and an
+    // If-None-Match of exactly the asset's tag always matches.
+    check(choose_coding(req.accept_encoding, false, false) == content_coding::identity, "coding the asset lacks");
+    (void)choose_coding(req.accept_encoding, true, true);
+    (void)etag_matches(req.if_none_match, "3f9c2a1b07");
+    check(etag_matches("\"3f9c2a1b07\", " + std::string(req.if_none_match), "3f9c2a1b07"),
+          "If-None-Match listing the exact tag did not match");
     const std::string decoded = percent_decode(req.path, false);
     check(decoded.size() <= req.path.size(), "percent_decode grew");
     (void)client_of(req);
