@@ -155,5 +155,20 @@ test('single sign-on: the authorization sends to the login page with retour, whi
   assert.equal(back.searchParams.get('state'), 'etat-42');
   assert.ok(back.searchParams.get('code'));
   assert.deepEqual(same_origin(requests), []);
+  // The service exchanges its code (as its server would), and the account
+  // page lists it among the services signed in to.
+  const token = await fetch(`${server.url}/oidc/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: back.searchParams.get('code'), redirect_uri: `${server.url}/aide`,
+      client_id: server.oidc_client, code_verifier: verifier,
+    }),
+  });
+  assert.equal(token.status, 200);
+  await page.goto(`${server.url}/mon-compte`);
+  const list = page.locator('#services');
+  await list.getByText('Service de test').waitFor();
+  await assert.doesNotReject(list.getByText('Accès ouvert').waitFor());
   await context.close();
 });

@@ -1,5 +1,6 @@
 // The account page: identity, masked contacts, password and e-mail
-// changes, connected devices, the activity journal, logout. Without a
+// changes, connected devices, the services signed in to, the activity
+// journal, logout. Without a
 // session: to the login page, which comes back here.
 import {
   api, clear_errors, fill, logout, message_of, notice, on_submit, password_pair_errors, show_errors, show_weak_password,
@@ -88,6 +89,28 @@ document.getElementById('deconnecter-autres').addEventListener('click', async ()
     others ? 'Seul cet appareil reste connecté.' : "Aucun autre appareil n'était connecté.");
   box.focus();
 });
+
+// ---- services (single sign-on) ----------------------------------------------
+
+const services = document.getElementById('services');
+
+async function show_services() {
+  const r = await api('GET', '/api/v1/me/services');
+  if (!r.ok) return read_failed(r, services);
+  if (!r.data.services.length) {
+    const li = document.createElement('li');
+    li.textContent = 'Aucun service ne vous a encore demandé de vous identifier avec ce compte.';
+    services.replaceChildren(li);
+    return;
+  }
+  const tpl = document.getElementById('service');
+  services.replaceChildren(...r.data.services.map((s) => {
+    const li = tpl.content.firstElementChild.cloneNode(true);
+    fill(li, { name: s.name, last: when(s.last_signed_in_at) });
+    li.querySelector('[data-slot=badge]').hidden = !s.active;
+    return li;
+  }));
+}
 
 // ---- journal ---------------------------------------------------------------
 
@@ -192,6 +215,6 @@ async function start() {
     pw.elements.current_password.focus();
     return;
   }
-  await Promise.all([show_sessions(), show_activity(false)]);
+  await Promise.all([show_sessions(), show_services(), show_activity(false)]);
 }
 start();
