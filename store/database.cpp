@@ -582,6 +582,41 @@ void database::scan_prefix(family f, std::string_view prefix, timestamp now, con
     check(it->status(), "parcours");
 }
 
+void database::scan_prefix_seeking(family f, std::string_view prefix, timestamp now,
+                                   const seeking_visitor& visit) const {
+    const std::string lower(prefix);
+    const std::string upper = prefix_successor(prefix);
+    rocksdb::Slice lower_slice(lower), upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    if (!lower.empty()) ro.iterate_lower_bound = &lower_slice;
+    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->handle(f)));
+    const auto now_ms = to_millis(now);
+    const bool expiring = expires(f);
+    std::string seek_to;
+    for (it->SeekToFirst(); it->Valid();) {
+        const auto key = view(it->key());
+        if (!starts_with(key, prefix)) break;
+        auto value = view(it->value());
+        if (expiring) {
+            if (is_expired(read_expiry(value), now_ms)) {
+                it->Next();
+                continue;
+            }
+            value.remove_prefix(expiry_header_bytes);
+        }
+        if (!visit(key, value, seek_to)) break;
+        if (seek_to.empty()) {
+            it->Next();
+        } else {
+            if (std::string_view(seek_to) <= key) throw std::invalid_argument("store: a scan may only seek forward");
+            it->Seek(seek_to);
+            seek_to.clear();
+        }
+    }
+    check(it->status(), "parcours");
+}
+
 std::unique_lock<std::mutex> database::lock_key(family f, std::string_view key) {
     return std::unique_lock<std::mutex>(impl_->stripes[static_cast<std::size_t>(f)][impl_->stripe(f, key)]);
 }

@@ -188,6 +188,12 @@ public:
     void scan_prefix(family f, std::string_view prefix, timestamp now, const visitor& visit,
                      scan_order order = scan_order::ascending, std::string_view after = {}) const;
 
+    // An ascending scan_prefix whose visitor may jump ahead: when it leaves
+    // a key greater than the current one in `seek_to`, the scan continues
+    // from the first key at or after it (skipping whole runs of keys).
+    using seeking_visitor = std::function<bool(std::string_view key, std::string_view value, std::string& seek_to)>;
+    void scan_prefix_seeking(family f, std::string_view prefix, timestamp now, const seeking_visitor& visit) const;
+
     // Serialises read-modify-write sequences on a key (counters, single-use
     // consumption): hold the lock across get ... write. Striped (1024
     // mutexes), so unrelated keys may share a stripe: hold one lock_key at a

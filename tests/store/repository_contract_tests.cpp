@@ -461,6 +461,31 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(staff_directory_search_staff_and_audit, F, fixture
     BOOST_TEST(search("mart").empty());
     BOOST_TEST((search("bern") == std::vector<std::string>{"m.martin"}));
 
+    // Many accounts under one token, pages of 7: every identifier once, in order
+    // (the store skips through a token's run with seeks).
+    changes many;
+    std::vector<std::string> expected;
+    for (int i = 0; i < 40; ++i) {
+        const std::string id = "p.petit" + std::to_string(i);
+        many.accounts.push_back({user(id, "Paul", "Petit", "0751234A"), std::nullopt});
+        expected.push_back(id);
+    }
+    many.accounts.push_back({user("a.petitjean", "Anne", "Petitjean", "0751234A"), std::nullopt});
+    expected.push_back("a.petitjean");
+    f.repo().apply(many);
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::string> paged;
+    std::string cursor;
+    for (int page_no = 0; page_no < 20; ++page_no) {
+        auto got = search("peti", cursor, 7);
+        const bool more = got.size() == 8;
+        if (more) got.pop_back();
+        paged.insert(paged.end(), got.begin(), got.end());
+        if (!more) break;
+        cursor = got.back();
+    }
+    BOOST_TEST(paged == expected, boost::test_tools::per_element());
+
     auto visible = [](const audit_entry& e) { return !e.establishment.empty(); };
     const auto page = f.repo().read_audit(1, {}, visible, t0 + hours(1));
     BOOST_REQUIRE(page.entries.size() == 1u);
