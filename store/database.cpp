@@ -213,7 +213,9 @@ public:
         if (level < GetInfoLogLevel()) return;
         char text[1024];
         std::vsnprintf(text, sizeof text, format, ap);
-        log::write(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? log::level::error : log::level::warn, "rocksdb",
+        // RocksDB says ERROR for things it handles itself (a directory it is
+        // about to create): our error level is kept for what it cannot.
+        log::write(level >= rocksdb::InfoLogLevel::FATAL_LEVEL ? log::level::error : log::level::warn, "rocksdb",
                    {{"path", path_}, {"message", std::string_view(text)}});
     }
 

@@ -333,6 +333,10 @@ std::vector<std::string> repository::search_names(const name_search& q) {
     // unless an identifier makes the cut.
     std::set<std::string, std::less<>> best;
     const std::size_t wanted = q.limit + 1;
+    // Only identifiers hold a dot, and an identifier's token is itself: with
+    // a dot in the prefix, keys come in identifier order and the first
+    // `wanted` kept end the scan.
+    const bool identifiers_only = q.prefix.find('.') != std::string::npos;
     db_.scan_prefix_seeking(family::names, q.prefix, no_expiry_check,
                             [&](std::string_view key, std::string_view value, std::string& seek_to) {
         const auto sep = key.rfind(key_separator);
@@ -346,6 +350,7 @@ std::vector<std::string> repository::search_names(const name_search& q) {
             return true;
         }
         if (best.size() == wanted && id >= *best.rbegin()) {
+            if (identifiers_only) return false;
             seek_to.assign(token).push_back(key_separator);
             seek_to.push_back('\xff');  // past every identifier of this token
             return true;
