@@ -155,6 +155,16 @@ public:
     virtual std::unique_lock<std::mutex> lock_message(std::string_view id) = 0;
 };
 
+// A bounded queue of CPU-bound jobs run off the network threads (Argon2
+// hashing): net submits to it, workers implement it. Never blocks: false
+// when the queue is full or stopping (the caller answers 503 `overloaded`).
+// A job reports its own outcome; it may run on another thread.
+class job_queue {
+public:
+    virtual ~job_queue() = default;
+    virtual bool try_submit(std::function<void()> job) = 0;
+};
+
 // Told the ids of messages just committed to the outbox, so workers can
 // send them without polling. Must not block.
 class outbox_notifier {

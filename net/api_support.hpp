@@ -14,7 +14,6 @@
 #include "core/time.hpp"
 #include "net/error_response.hpp"
 #include "net/http.hpp"
-#include "workers/hash_pool.hpp"
 
 namespace sesame::net {
 
@@ -24,7 +23,7 @@ inline constexpr const char* session_cookie_name = "sesame_session";
 struct api_context {
     account_service& accounts;
     boost::asio::thread_pool& blocking;  // store calls
-    workers::hash_pool& hashing;         // Argon2 (login, password changes)
+    job_queue& hashing;                  // Argon2 (login, password changes): workers::hash_pool
     const sesame::clock& clock;
     bool secure_cookies = false;
     duration overload_retry_after = std::chrono::seconds(2);

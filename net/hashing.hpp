@@ -1,7 +1,7 @@
 // Running a job on the bounded hashing pool from a coroutine. When the pool
 // refuses (its queue is full, or it is stopping) the coroutine resumes at
 // once with nullopt, and the caller answers 503 `overloaded`.
-// Depends on Asio and workers/hash_pool.hpp (standard library only).
+// Depends on Asio and core/ports.hpp (the job_queue port; workers implement it).
 #pragma once
 
 #include <boost/asio/associated_executor.hpp>
@@ -14,7 +14,7 @@
 #include <optional>
 #include <type_traits>
 
-#include "workers/hash_pool.hpp"
+#include "core/ports.hpp"
 
 namespace sesame::net {
 
@@ -22,7 +22,7 @@ namespace sesame::net {
 // exception. Pass a named callable, never a lambda temporary written inside
 // the co_await expression (GCC 12 destroys those twice).
 template <class F>
-boost::asio::awaitable<std::optional<std::invoke_result_t<F&>>> run_hashing(workers::hash_pool& pool, F f) {
+boost::asio::awaitable<std::optional<std::invoke_result_t<F&>>> run_hashing(job_queue& pool, F f) {
     using result_type = std::invoke_result_t<F&>;
     std::optional<result_type> value;
     std::exception_ptr error;

@@ -21,9 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "core/ports.hpp"
+
 namespace sesame::workers {
 
-class hash_pool {
+class hash_pool final : public job_queue {
 public:
     // `threads` workers (0: std::thread::hardware_concurrency(), at least 1);
     // at most `max_waiting` accepted jobs may wait for a thread. With
@@ -38,7 +40,7 @@ public:
     // busy threads, or after stop(). A job that throws is logged through
     // sesame::log::error and its thread carries on; jobs report their own
     // outcome (the pool has no result channel).
-    bool try_submit(std::function<void()> job);
+    bool try_submit(std::function<void()> job) override;
 
     // Stops accepting, lets every queued job run, joins the threads.
     // Idempotent; must not be called from inside a job.
