@@ -85,6 +85,22 @@ std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
+// An iterator over the keys that start with `prefix` (RocksDB's bounds
+// hold views of the strings kept here, so they live as long as it).
+struct prefix_iterator {
+    std::string lower, upper;
+    rocksdb::Slice lower_slice, upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it;
+
+    prefix_iterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* f, std::string_view prefix)
+        : lower(prefix), upper(prefix_successor(prefix)), lower_slice(lower), upper_slice(upper) {
+        rocksdb::ReadOptions ro;
+        if (!lower.empty()) ro.iterate_lower_bound = &lower_slice;
+        if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+        it.reset(db->NewIterator(ro, f));
+    }
+};
+
 // Drops records whose expiry header is at or before the time the compaction
 // started. Malformed records are kept: losing data silently is worse.
 class expiry_filter final : public rocksdb::CompactionFilter {
@@ -547,13 +563,8 @@ void database::scan_prefix(family f, std::string_view prefix, timestamp now, con
                            scan_order order, std::string_view after) const {
     if (!after.empty() && !starts_with(after, prefix))
         throw std::invalid_argument("store: scan cursor outside its prefix");
-    const std::string lower(prefix);
-    const std::string upper = prefix_successor(prefix);
-    rocksdb::Slice lower_slice(lower), upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    if (!lower.empty()) ro.iterate_lower_bound = &lower_slice;
-    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->handle(f)));
+    prefix_iterator scan(impl_->db, impl_->handle(f), prefix);
+    auto& it = scan.it;
     const rocksdb::Slice after_slice(after.data(), after.size());
     const bool ascending = order == scan_order::ascending;
     if (ascending) {
@@ -586,13 +597,8 @@ void database::scan_prefix(family f, std::string_view prefix, timestamp now, con
 
 void database::scan_prefix_seeking(family f, std::string_view prefix, timestamp now,
                                    const seeking_visitor& visit) const {
-    const std::string lower(prefix);
-    const std::string upper = prefix_successor(prefix);
-    rocksdb::Slice lower_slice(lower), upper_slice(upper);
-    rocksdb::ReadOptions ro;
-    if (!lower.empty()) ro.iterate_lower_bound = &lower_slice;
-    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->handle(f)));
+    prefix_iterator scan(impl_->db, impl_->handle(f), prefix);
+    auto& it = scan.it;
     const auto now_ms = to_millis(now);
     const bool expiring = expires(f);
     std::string seek_to;

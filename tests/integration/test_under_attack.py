@@ -170,6 +170,20 @@ def connect_from(srv, source, timeout=5):
     return s
 
 
+def get_until_close(srv, source, path):
+    """GET `path` from `source` with Connection: close; the whole answer."""
+    c = connect_from(srv, source)
+    c.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    c.close()
+    return data
+
+
 def closed_at_once(s):
     """True when the server closed the socket without answering."""
     s.settimeout(2)
@@ -193,16 +207,8 @@ def test_slowloris_from_one_address_cannot_take_the_server(start_server):
     assert closed_at_once(extra)
     # ... while another address is served normally, and quickly.
     for _ in range(20):
-        c = connect_from(srv, "127.0.0.2")
-        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = c.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = get_until_close(srv, "127.0.0.2", "/healthz")
         assert data.startswith(b"HTTP/1.1 200"), data
-        c.close()
     # Slow readers: ask for the metrics page and read it a byte at a time.
     slow = []
     for _ in range(5):
@@ -211,15 +217,7 @@ def test_slowloris_from_one_address_cannot_take_the_server(start_server):
         c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         assert c.recv(1)
         slow.append(c)
-    m = connect_from(srv, "127.0.0.2")
-    m.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    body = b""
-    while True:
-        chunk = m.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    text = body.decode("utf-8", "replace")
+    text = get_until_close(srv, "127.0.0.2", "/metrics").decode("utf-8", "replace")
     assert re.search(r'^sesame_http_connections_refused_total\{limit="per_ip"\} ([1-9]\d*)$', text, re.MULTILINE)
     for s in trickling + slow + [extra]:
         s.close()
