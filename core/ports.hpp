@@ -4,6 +4,7 @@
 // cases off the network threads. Depends on core only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -163,6 +164,23 @@ class job_queue {
 public:
     virtual ~job_queue() = default;
     virtual bool try_submit(std::function<void()> job) = 0;
+};
+
+// Group commit as the network threads use it. A use case run through
+// run_deferred() writes its batches to the log without waiting for their
+// fsync (change_sink::apply then returns before its write is durable); the
+// caller gets back the log position that covers everything the use case
+// wrote or read, and must not tell anyone what it did (answer, send a
+// message) before when_durable() has said that position is on disk.
+// Outside run_deferred, apply() waits for durability as it says.
+class commit_log {
+public:
+    virtual ~commit_log() = default;
+    virtual std::uint64_t run_deferred(const std::function<void()>& work) = 0;
+    // done(true) once `position` is durable: at once, on this thread, when
+    // it already is; else later from another thread, so `done` must be quick
+    // and never block. done(false) when it never will be (a failed fsync).
+    virtual void when_durable(std::uint64_t position, std::function<void(bool durable)> done) = 0;
 };
 
 // Told the ids of messages just committed to the outbox, so workers can

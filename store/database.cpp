@@ -239,6 +239,10 @@ private:
     std::string path_;
 };
 
+// The database whose synced writes the current thread does not wait for
+// (inside run_deferred), or nullptr.
+static thread_local const void* deferring = nullptr;
+
 struct database::impl {
     std::string path;
     // False after a write failed for lack of space or an I/O error, until
@@ -289,7 +293,38 @@ struct database::impl {
     std::uint64_t sync_reached = 0;    // every write up to it is on disk
     std::string sync_failure;          // set once a sync fails: synced writes fail from then on
     bool sync_stop = false;
+    // Callers of when_durable() not yet answered: called by the syncer once
+    // sync_reached passes their position (or with false once a sync failed).
+    std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> sync_waiters;
     std::thread syncer;
+
+    void when_durable(std::uint64_t seq, std::function<void(bool)> done) {
+        std::unique_lock lk(sync_mu);
+        if (!sync_failure.empty() || sync_reached >= seq) {
+            const bool ok = sync_failure.empty();
+            lk.unlock();
+            done(ok);
+            return;
+        }
+        sync_waiters.emplace_back(seq, std::move(done));
+        if (seq > sync_requested) {
+            sync_requested = seq;
+            sync_wanted.notify_one();
+        }
+    }
+
+    // Answers the waiters a round settled, outside the lock (`lk` is held on
+    // entry and on return).
+    void answer_waiters(std::unique_lock<std::mutex>& lk) {
+        if (sync_waiters.empty()) return;
+        const bool failed = !sync_failure.empty();
+        std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> settled, waiting;
+        for (auto& w : sync_waiters) (failed || w.first <= sync_reached ? settled : waiting).push_back(std::move(w));
+        sync_waiters = std::move(waiting);
+        lk.unlock();
+        for (auto& [seq, done] : settled) done(!failed);
+        lk.lock();
+    }
 
     void wait_synced(std::uint64_t seq) {
         std::unique_lock lk(sync_mu);
@@ -318,6 +353,7 @@ struct database::impl {
                 log::error("store_wal_sync_failed", {{"path", path}, {"status", sync_failure}});
             }
             sync_done.notify_all();
+            answer_waiters(lk);
             if (!sync_failure.empty()) return;
         }
     }
@@ -349,6 +385,8 @@ struct database::impl {
         db = nullptr;
     }
 
+    void load_meta();
+
     ~impl() { close(); }
 };
 
@@ -356,15 +394,9 @@ database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 database::~database() = default;
 
-std::unique_ptr<database> database::open(const open_options& o) {
-    if (o.path.empty()) throw store_error("store: chemin de la base vide (store.path)");
-    auto p = std::make_unique<impl>();
-    p->path = o.path;
-    p->sync_writes = o.sync_writes;
-    if (o.clock) p->clock = o.clock;
-    const sesame::clock& clk = *p->clock;
-    p->cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+namespace {
 
+rocksdb::DBOptions db_options(const open_options& o) {
     rocksdb::DBOptions dbo;
     dbo.create_if_missing = o.create_if_missing;
     dbo.create_missing_column_families = true;
@@ -383,7 +415,14 @@ std::unique_ptr<database> database::open(const open_options& o) {
     // The WAL write of one group overlaps the memtable insert of the
     // previous one: more groups per second under synced writes.
     dbo.enable_pipelined_write = true;
+    return dbo;
+}
 
+// Every family this binary knows, with its options, then the families on
+// disk that it does not know (they must be opened too).
+std::vector<rocksdb::ColumnFamilyDescriptor> family_descriptors(const open_options& o, const rocksdb::DBOptions& dbo,
+                                                                const std::shared_ptr<rocksdb::Cache>& cache,
+                                                                const sesame::clock& clk) {
     auto filter_factory = std::make_shared<expiry_filter_factory>(clk);
     const auto compression = best_compression();
     auto family_options = [&](family f) {
@@ -393,7 +432,7 @@ std::unique_ptr<database> database::open(const open_options& o) {
         c.compression = compression;
         c.level_compaction_dynamic_level_bytes = true;
         rocksdb::BlockBasedTableOptions t;
-        t.block_cache = p->cache;
+        t.block_cache = cache;
         t.cache_index_and_filter_blocks = true;
         t.pin_l0_filter_and_index_blocks_in_cache = true;
         if (point_lookups(f)) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -404,10 +443,8 @@ std::unique_ptr<database> database::open(const open_options& o) {
         }
         return c;
     };
-
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     for (auto f : all_families) descriptors.emplace_back(std::string(name(f)), family_options(f));
-    // Families on disk that this binary does not know must be opened too.
     std::vector<std::string> on_disk;
     if (rocksdb::DB::ListColumnFamilies(dbo, o.path, &on_disk).ok()) {
         for (auto& n : on_disk) {
@@ -416,7 +453,61 @@ std::unique_ptr<database> database::open(const open_options& o) {
             if (!known) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions{});
         }
     }  // else the database does not exist yet: Open creates it or says why not
+    return descriptors;
+}
 
+}  // namespace
+
+// Reads the schema version and the server secret from meta, creating both
+// on first open (one synced batch).
+void database::impl::load_meta() {
+    rocksdb::WriteBatch first;
+    rocksdb::PinnableSlice v;
+    auto meta = handle(family::meta);
+    auto s = db->Get(rocksdb::ReadOptions{}, meta, std::string(schema_version_key), &v);
+    if (s.IsNotFound()) {
+        schema_version = current_schema_version;
+        encoder e;
+        e.put_varint(current_schema_version);
+        check(first.Put(meta, std::string(schema_version_key), e.bytes()), "écriture de la version");
+    } else {
+        check(s, "lecture de la version du schéma");
+        decoder dec(view(v));
+        schema_version = dec.get_varint();
+        dec.expect_end();
+        if (schema_version > current_schema_version)
+            throw store_error("la base « " + path + " » a le schéma " + std::to_string(schema_version) +
+                              ", plus récent que celui de ce sesame (" + std::to_string(current_schema_version) +
+                              ")");
+    }
+    v.Reset();
+    s = db->Get(rocksdb::ReadOptions{}, meta, std::string(server_secret_key), &v);
+    if (s.IsNotFound()) {
+        server_secret = random_bytes(server_secret_bytes);
+        check(first.Put(meta, std::string(server_secret_key), server_secret), "écriture du secret");
+    } else {
+        check(s, "lecture du secret du serveur");
+        if (v.size() != server_secret_bytes)
+            throw store_error("store: secret du serveur de taille " + std::to_string(v.size()));
+        server_secret.assign(v.data(), v.size());
+    }
+    if (first.Count() > 0) {
+        rocksdb::WriteOptions wo;
+        wo.sync = true;
+        check(db->Write(wo, &first), "initialisation de la base");
+    }
+}
+
+std::unique_ptr<database> database::open(const open_options& o) {
+    if (o.path.empty()) throw store_error("store: chemin de la base vide (store.path)");
+    auto p = std::make_unique<impl>();
+    p->path = o.path;
+    p->sync_writes = o.sync_writes;
+    if (o.clock) p->clock = o.clock;
+    p->cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+
+    const auto dbo = db_options(o);
+    const auto descriptors = family_descriptors(o, dbo, p->cache, *p->clock);
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     auto s = rocksdb::DB::Open(dbo, o.path, descriptors, &handles, &p->db);
     if (!s.ok()) {
@@ -434,43 +525,7 @@ std::unique_ptr<database> database::open(const open_options& o) {
     std::unique_ptr<database> d(new database(std::move(p)));  // closes on throw below
     auto& m = *d->impl_;
     m.syncer = std::thread([&m] { m.run_syncer(); });
-
-    // Meta: schema version and server secret, created together on first open.
-    rocksdb::WriteBatch first;
-    rocksdb::PinnableSlice v;
-    auto meta = m.handle(family::meta);
-    s = m.db->Get(rocksdb::ReadOptions{}, meta, std::string(schema_version_key), &v);
-    if (s.IsNotFound()) {
-        m.schema_version = current_schema_version;
-        encoder e;
-        e.put_varint(current_schema_version);
-        check(first.Put(meta, std::string(schema_version_key), e.bytes()), "écriture de la version");
-    } else {
-        check(s, "lecture de la version du schéma");
-        decoder dec(view(v));
-        m.schema_version = dec.get_varint();
-        dec.expect_end();
-        if (m.schema_version > current_schema_version)
-            throw store_error("la base « " + o.path + " » a le schéma " +
-                              std::to_string(m.schema_version) + ", plus récent que celui de ce sesame (" +
-                              std::to_string(current_schema_version) + ")");
-    }
-    v.Reset();
-    s = m.db->Get(rocksdb::ReadOptions{}, meta, std::string(server_secret_key), &v);
-    if (s.IsNotFound()) {
-        m.server_secret = random_bytes(server_secret_bytes);
-        check(first.Put(meta, std::string(server_secret_key), m.server_secret), "écriture du secret");
-    } else {
-        check(s, "lecture du secret du serveur");
-        if (v.size() != server_secret_bytes)
-            throw store_error("store: secret du serveur de taille " + std::to_string(v.size()));
-        m.server_secret.assign(v.data(), v.size());
-    }
-    if (first.Count() > 0) {
-        rocksdb::WriteOptions wo;
-        wo.sync = true;
-        check(m.db->Write(wo, &first), "initialisation de la base");
-    }
+    m.load_meta();
     return d;
 }
 
@@ -556,7 +611,24 @@ void database::write(const write_batch& batch, durability d) {
         }
         check(s, "écriture");
     }
-    if (d == durability::synced && impl_->sync_writes) impl_->wait_synced(impl_->db->GetLatestSequenceNumber());
+    if (d == durability::synced && impl_->sync_writes && deferring != impl_.get())
+        impl_->wait_synced(impl_->db->GetLatestSequenceNumber());
+}
+
+std::uint64_t database::run_deferred(const std::function<void()>& work) {
+    struct scope {
+        const void* saved;
+        explicit scope(const void* self) : saved(std::exchange(deferring, self)) {}
+        ~scope() { deferring = saved; }
+    } deferred(impl_.get());
+    work();
+    // Everything this thread wrote, and everything it could have read, sits
+    // at or below the newest sequence number.
+    return impl_->sync_writes ? impl_->db->GetLatestSequenceNumber() : 0;
+}
+
+void database::when_durable(std::uint64_t position, std::function<void(bool)> done) {
+    impl_->when_durable(position, std::move(done));
 }
 
 void database::scan_prefix(family f, std::string_view prefix, timestamp now, const visitor& visit,

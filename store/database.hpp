@@ -7,10 +7,12 @@
 // BLOCKING. Every member function of `database` blocks the calling thread:
 // reads are bound by the memtable and block cache (a cache miss is a disk
 // read), synced writes wait for the WAL fsync (a syncer thread of ours
-// fsyncs once for every writer waiting: group commit), lock_key waits for
-// the other holder, and
-// open/checkpoint/compact/flush do disk I/O that can take seconds. Callers
-// run them off the network threads (the server uses a small blocking pool).
+// fsyncs once for every writer waiting: group commit; inside run_deferred
+// they don't, and the caller awaits when_durable instead), lock_key waits
+// for the other holder, and open/checkpoint/compact/flush do disk I/O that
+// can take seconds. Point reads and single batches are short enough to run
+// on a network thread through run_deferred; scans, imports and checkpoints
+// run on a small blocking pool.
 //
 // THREADS. `database` is thread-safe. `write_batch` is a plain value owned by
 // one thread at a time.
@@ -177,6 +179,20 @@ public:
     void write(const write_batch& batch, durability d = durability::synced);
     // Whether writes can go through now (tries to resume first): /readyz.
     bool writable();
+
+    // Group commit without a parked thread, for the network threads: runs
+    // `work` on this thread with this database's synced writes not waiting
+    // for their fsync (they reach the WAL, unsynced), and returns the log
+    // position covering everything `work` wrote or could have read (0 when
+    // sync_writes is off). The caller must see that position durable
+    // (when_durable) before telling anyone what `work` did. Other threads'
+    // synced writes still wait meanwhile.
+    std::uint64_t run_deferred(const std::function<void()>& work);
+    // Calls done(true) once every write up to `position` is fsynced: at
+    // once, on this thread, when it already is; else on the syncer thread
+    // after its fsync, so `done` must be quick and never block (post a
+    // completion). done(false) when a sync failed: those writes may be lost.
+    void when_durable(std::uint64_t position, std::function<void(bool durable)> done);
 
     // Calls visit(key, value) for each live record whose key starts with
     // `prefix` (empty: the whole family), in key order or reversed

@@ -64,7 +64,8 @@ class repository final : public account_repository,
                          public flow_repository,
                          public staff_directory,
                          public oidc_repository,
-                         public change_sink {
+                         public change_sink,
+                         public commit_log {
 public:
     // `db` must outlive the repository.
     explicit repository(database& db) : db_(db), windows_(db) {}
@@ -113,6 +114,12 @@ public:
     // Throws store_error (nothing written); std::invalid_argument for a key
     // part holding 0x00 or an invalid birth date (caller bugs).
     void apply(const changes& c) override;
+
+    // commit_log: database::run_deferred and when_durable.
+    std::uint64_t run_deferred(const std::function<void()>& work) override { return db_.run_deferred(work); }
+    void when_durable(std::uint64_t position, std::function<void(bool)> done) override {
+        db_.when_durable(position, std::move(done));
+    }
 
     // For the delivery workers. pending_outbox: every message whose status
     // is pending (whatever its next_attempt_at), by next_attempt_at then id.
