@@ -14,6 +14,7 @@
 #include "app/delivery_wiring.hpp"
 #include "app/demo.hpp"
 #include "app/wiring.hpp"
+#include "core/durable_notifier.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "net/account_routes.hpp"
@@ -114,7 +115,10 @@ int run_serve(const command_line& cl) {
     workers::crypto_openssl crypto;
     workers::argon2_hasher hasher(crypto, cfg.password.argon2_memory_kib, cfg.password.argon2_iterations);
     workers::hash_pool hashing(cfg.workers.hash_threads, cfg.workers.hash_queue);
-    const account_ports ports{repo, repo, repo, repo, repo, delivery};
+    // Message ids reach the workers once their batch is on disk (use cases on
+    // the network threads answer before their fsync, see net/deferred.hpp).
+    durable_notifier notify_when_durable(repo, delivery);
+    const account_ports ports{repo, repo, repo, repo, repo, notify_when_durable};
     account_service accounts(ports, crypto, hasher, make_account_policy(cfg));
     accounts.set_dummy_hash(hasher.make_dummy_hash());
     login_monitor logins(registry, cfg.login.alert_failures_per_minute, clock);
@@ -154,6 +158,7 @@ int run_serve(const command_line& cl) {
     probes.ready = [&] { return running && delivering && db != nullptr && !hashing.stopped() && db->writable(); };
     net::add_system_routes(routes, probes);
     net::api_context api{accounts, blocking, hashing, clock, cfg.http.secure_cookies};
+    api.commits = &repo;
     net::add_account_routes(routes, api);
     net::recovery_context recovery_api{api, recovery};
     net::add_recovery_routes(routes, recovery_api);

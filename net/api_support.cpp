@@ -61,7 +61,7 @@ boost::asio::awaitable<result<authenticated>> require_session(api_context& ctx, 
     if (token.empty()) co_return make_error(errc::unauthenticated);
     const client_info client = client_of(req);
     auto task = [&ctx, &token, &client] { return ctx.accounts.authenticate(token, client, ctx.clock.now()); };
-    result<authenticated> who = co_await run_blocking(ctx.blocking, std::move(task));
+    result<authenticated> who = co_await run_hot(ctx, std::move(task));
     if (who && who->acc.must_change_password && !allow_pending_change)
         co_return make_error(errc::password_change_required);
     co_return who;

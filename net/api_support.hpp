@@ -12,6 +12,8 @@
 
 #include "core/account_service.hpp"
 #include "core/time.hpp"
+#include "net/blocking.hpp"
+#include "net/deferred.hpp"
 #include "net/error_response.hpp"
 #include "net/http.hpp"
 
@@ -27,7 +29,20 @@ struct api_context {
     const sesame::clock& clock;
     bool secure_cookies = false;
     duration overload_retry_after = std::chrono::seconds(2);
+    // When set, the hot path's use cases run on the network thread and await
+    // their group fsync (run_hot); else everything goes to `blocking`.
+    commit_log* commits = nullptr;
 };
+
+// A use case bounded by point reads and one write batch (recovery requests
+// and code checks, session lookups): inline under ctx.commits when the
+// server has one (net/deferred.hpp), else on the blocking pool. Pass a named
+// callable.
+template <class F>
+boost::asio::awaitable<std::invoke_result_t<F&>> run_hot(api_context& ctx, F f) {
+    if (ctx.commits) co_return co_await run_deferred(*ctx.commits, std::move(f));
+    co_return co_await run_blocking(ctx.blocking, std::move(f));
+}
 
 // A JSON object body; invalid_request with field "body" when it is not one.
 result<boost::json::object> parse_json_object(std::string_view body);

@@ -45,7 +45,7 @@ awaitable<response> post_identifier(recovery_context& ctx, request& req) {
     auto task = [&ctx, p, &contact, &client] {
         return ctx.recovery.request_identifier(p, *contact, client, ctx.api.clock.now());
     };
-    auto res = co_await run_blocking(ctx.api.blocking, std::move(task));
+    auto res = co_await run_hot(ctx.api, std::move(task));
     if (!res) co_return error_response(res.error());
     json::object o;
     o["reference"] = res->reference;
@@ -69,7 +69,7 @@ awaitable<response> post_password_request(recovery_context& ctx, request& req) {
     auto task = [&ctx, &identifier, p, &client] {
         return ctx.recovery.request_password_reset(*identifier, p, client, ctx.api.clock.now());
     };
-    auto res = co_await run_blocking(ctx.api.blocking, std::move(task));
+    auto res = co_await run_hot(ctx.api, std::move(task));
     if (!res) co_return error_response(res.error());
     co_return json_response(202, started_body(*res, true));
 }
@@ -78,7 +78,7 @@ awaitable<response> resend_flow(recovery_context& ctx, request& req, flow_kind k
     const std::string flow_id(req.param("flow_id"));
     const client_info client = client_of(req);
     auto task = [&ctx, &flow_id, kind, &client] { return ctx.recovery.resend(flow_id, kind, client, ctx.api.clock.now()); };
-    auto res = co_await run_blocking(ctx.api.blocking, std::move(task));
+    auto res = co_await run_hot(ctx.api, std::move(task));
     if (!res) co_return error_response(res.error());
     json::object o;
     o["expires_in"] = seconds_of(*res);
@@ -113,7 +113,7 @@ awaitable<response> verify_flow(recovery_context& ctx, request& req, flow_kind k
         if (token) t = *token;
         return ctx.recovery.verify(flow_id, kind, c, t, client, ctx.api.clock.now());
     };
-    auto res = co_await run_blocking(ctx.api.blocking, std::move(task));
+    auto res = co_await run_hot(ctx.api, std::move(task));
     if (!res) co_return error_response(res.error());
     json::object o;
     if (kind == flow_kind::password_reset) {
@@ -157,7 +157,7 @@ awaitable<response> post_activation(recovery_context& ctx, request& req) {
     if (!phone) co_return error_response(phone.error());
     const client_info client = client_of(req);
     auto task = [&ctx, &phone, &client] { return ctx.recovery.request_activation(*phone, client, ctx.api.clock.now()); };
-    auto res = co_await run_blocking(ctx.api.blocking, std::move(task));
+    auto res = co_await run_hot(ctx.api, std::move(task));
     if (!res) co_return error_response(res.error());
     co_return json_response(202, started_body(*res, false));
 }
@@ -212,7 +212,7 @@ awaitable<response> post_me_email(recovery_context& ctx, request& req) {
     auto task = [&ctx, &who, &email, &client] {
         return ctx.recovery.request_email_change(*who, *email, client, ctx.api.clock.now());
     };
-    const status st = co_await run_blocking(ctx.api.blocking, std::move(task));
+    const status st = co_await run_hot(ctx.api, std::move(task));
     if (!st) co_return error_response(st.error());
     json::object o;
     o["message"] = "Un lien de confirmation a été envoyé à cette adresse.";
@@ -226,7 +226,7 @@ awaitable<response> post_email_confirm(recovery_context& ctx, request& req) {
     if (!token) co_return error_response(token.error());
     const client_info client = client_of(req);
     auto task = [&ctx, &token, &client] { return ctx.recovery.confirm_email(*token, client, ctx.api.clock.now()); };
-    auto res = co_await run_blocking(ctx.api.blocking, std::move(task));
+    auto res = co_await run_hot(ctx.api, std::move(task));
     if (!res) co_return error_response(res.error());
     json::object o;
     o["email"] = *res;
