@@ -142,6 +142,12 @@ int run_serve(const command_line& cl) {
         std::fflush(stdout);
     }
 
+    registry.add_callback("sesame_store_write_batches_total", "Write batches put into the store's log.",
+                          [&] { return double(db->written().batches); });
+    registry.add_callback("sesame_store_written_keys_total", "Keys put or deleted in the store (all batches).",
+                          [&] { return double(db->written().keys); });
+    registry.add_callback("sesame_store_written_bytes_total", "Key and value bytes written to the store's log.",
+                          [&] { return double(db->written().bytes); });
     registry.add_callback("sesame_hash_queue_waiting", "Logins and password changes waiting for the Argon2 pool.",
                           [&] { return double(hashing.waiting()); });
     registry.add_callback("sesame_hash_rejected_total", "Jobs refused because the Argon2 queue was full (503).",

@@ -245,6 +245,7 @@ static thread_local const void* deferring = nullptr;
 
 struct database::impl {
     std::string path;
+    std::atomic<std::uint64_t> written_batches{0}, written_keys{0}, written_bytes{0};
     // False after a write failed for lack of space or an I/O error, until
     // DB::Resume() succeeds (try_resume).
     std::atomic<bool> writable{true};
@@ -611,8 +612,16 @@ void database::write(const write_batch& batch, durability d) {
         }
         check(s, "écriture");
     }
+    impl_->written_batches.fetch_add(1, std::memory_order_relaxed);
+    impl_->written_keys.fetch_add(batch.size(), std::memory_order_relaxed);
+    impl_->written_bytes.fetch_add(batch.byte_size(), std::memory_order_relaxed);
     if (d == durability::synced && impl_->sync_writes && deferring != impl_.get())
         impl_->wait_synced(impl_->db->GetLatestSequenceNumber());
+}
+
+write_totals database::written() const {
+    return {impl_->written_batches.load(std::memory_order_relaxed), impl_->written_keys.load(std::memory_order_relaxed),
+            impl_->written_bytes.load(std::memory_order_relaxed)};
 }
 
 std::uint64_t database::run_deferred(const std::function<void()>& work) {

@@ -138,6 +138,13 @@ private:
     std::size_t bytes_ = 0;
 };
 
+// What database::write has put into the log since the store was opened.
+struct write_totals {
+    std::uint64_t batches = 0;
+    std::uint64_t keys = 0;   // puts and deletes
+    std::uint64_t bytes = 0;  // keys + stored values
+};
+
 struct family_stats {
     std::uint64_t estimated_keys = 0;  // includes expired, not yet compacted
     std::uint64_t sst_bytes = 0;
@@ -238,6 +245,7 @@ public:
     // Records physically present, expired ones included (a full scan: tests).
     std::size_t raw_count(family f) const;
     family_stats stats(family f) const;
+    write_totals written() const;
     std::uint64_t block_cache_usage() const;
 
     // 32 random bytes made on first open and kept in meta (HMAC key for codes).

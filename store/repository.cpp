@@ -30,30 +30,58 @@ std::uint64_t next_journal_sequence() {
     return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-void add_account_write(write_batch& b, const changes::account_write& w) {
-    const auto fresh = index_records(w.after);
-    const auto before_entries = w.before ? index_records(*w.before) : std::vector<index_record>{};
-    if (w.before) {
-        for (const auto& old : before_entries) {
-            const bool kept = std::any_of(fresh.begin(), fresh.end(),
-                                          [&](const index_record& n) { return n.f == old.f && n.key == old.key; });
-            if (!kept) b.del(old.f, old.key);
-        }
+// The account and the index records that change with it. The stale index
+// records are found from the stored account, not from what the use case
+// says it read: the caller holds the account's lock from its read to this
+// apply, so the stored record is the one it changed, and a use case cannot
+// leave a stale index entry behind by passing a wrong `before`.
+void add_account_write(write_batch& b, const database& db, const account& after) {
+    std::optional<account> before;
+    if (auto stored = db.get(family::accounts, keys::account(after.identifier), no_expiry_check))
+        before = decode_account(*stored);
+    const auto fresh = index_records(after);
+    const auto before_entries = before ? index_records(*before) : std::vector<index_record>{};
+    for (const auto& old : before_entries) {
+        const bool kept = std::any_of(fresh.begin(), fresh.end(),
+                                      [&](const index_record& n) { return n.f == old.f && n.key == old.key; });
+        if (!kept) b.del(old.f, old.key);
     }
-    b.put(family::accounts, keys::account(w.after.identifier), encode_account(w.after));
+    b.put(family::accounts, keys::account(after.identifier), encode_account(after));
     for (const auto& n : fresh) {
         // An unchanged index record is not written again (a login or a
         // counter rewrites the account, not its dozen name keys).
-        const bool same = w.before && std::any_of(before_entries.begin(), before_entries.end(), [&](const index_record& o) {
-                              return o.f == n.f && o.key == n.key && o.value == n.value;
-                          });
+        const bool same = std::any_of(before_entries.begin(), before_entries.end(), [&](const index_record& o) {
+            return o.f == n.f && o.key == n.key && o.value == n.value;
+        });
         if (!same) b.put(n.f, n.key, n.value);
     }
 }
 
-void add_account_delete(write_batch& b, const account& a) {
+// A flow and its reference and per-account index keys, which share its
+// expiry. An update that keeps that expiry (a wrong code counted, a flow
+// closed) rewrites the flow alone: the index keys are identical.
+void add_flow_write(write_batch& b, const database& db, const recovery_flow& f, timestamp now) {
+    const timestamp keep = f.keep_until();
+    const std::string flow_key = keys::flow(f.id);
+    if (auto stored = db.get_record(family::flows, flow_key, now); stored && stored->expires_at && to_millis(*stored->expires_at) == to_millis(keep)) {
+        const recovery_flow old = decode_flow(stored->value);
+        if (old.reference == f.reference && old.identifier == f.identifier && old.candidates == f.candidates &&
+            old.created_at == f.created_at) {
+            b.put(family::flows, flow_key, encode_flow(f), keep);
+            return;
+        }
+    }
+    b.put(family::flows, flow_key, encode_flow(f), keep);
+    b.put(family::flows, keys::flow_reference(f.reference), f.id, keep);
+    if (!f.identifier.empty()) b.put(family::flows, keys::flow_of(f.identifier, f.created_at, f.id), {}, keep);
+    for (const auto& c : f.candidates) b.put(family::flows, keys::flow_of(c, f.created_at, f.id), {}, keep);
+}
+
+// The account and every index record of its stored form.
+void add_account_delete(write_batch& b, const database& db, const account& a) {
     b.del(family::accounts, keys::account(a.identifier));
-    for (const auto& old : index_records(a)) b.del(old.f, old.key);
+    const auto stored = db.get(family::accounts, keys::account(a.identifier), no_expiry_check);
+    for (const auto& old : index_records(stored ? decode_account(*stored) : a)) b.del(old.f, old.key);
 }
 
 // ---- OpenID Connect grants and their indexes ----
@@ -222,7 +250,7 @@ rate_decision repository::take(std::string_view key, const rate_limit& limit, ti
 
 void repository::apply(const changes& c) {
     write_batch b;
-    for (const auto& w : c.accounts) add_account_write(b, w);
+    for (const auto& w : c.accounts) add_account_write(b, db_, w.after);
     for (const auto& s : c.sessions_put) {
         b.put(family::sessions, keys::session(s.digest), encode_session(s), s.absolute_expires_at);
         b.put(family::sessions, keys::session_of(s.identifier, s.digest), {}, s.absolute_expires_at);
@@ -235,17 +263,12 @@ void repository::apply(const changes& c) {
         b.put(family::journal, keys::journal(identifier, entry.at, next_journal_sequence()),
               encode_journal_entry(entry), entry.at + journal_retention);
     for (const auto& m : c.outbox) b.put(family::outbox, keys::outbox(m.id), encode_outbox_message(retained_form(m)));
-    for (const auto& a : c.accounts_deleted) add_account_delete(b, a);
+    for (const auto& a : c.accounts_deleted) add_account_delete(b, db_, a);
     add_oidc_changes(b, db_, c);
     for (const auto& a : c.audit)
         b.put(family::audit, keys::audit(a.at, next_journal_sequence()), encode_audit_entry(a), a.at + audit_retention_);
-    for (const auto& f : c.flows_put) {
-        const timestamp keep = f.keep_until();
-        b.put(family::flows, keys::flow(f.id), encode_flow(f), keep);
-        b.put(family::flows, keys::flow_reference(f.reference), f.id, keep);
-        if (!f.identifier.empty()) b.put(family::flows, keys::flow_of(f.identifier, f.created_at, f.id), {}, keep);
-        for (const auto& c : f.candidates) b.put(family::flows, keys::flow_of(c, f.created_at, f.id), {}, keep);
-    }
+    const timestamp now = db_.clock().now();
+    for (const auto& f : c.flows_put) add_flow_write(b, db_, f, now);
     if (b.empty()) return;
     db_.write(b, c.synced ? durability::synced : durability::buffered);
 }

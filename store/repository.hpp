@@ -31,9 +31,13 @@
 //                 oidc_changes::grants_of_account_ended every grant of an
 //                 account but the kept session's (the "u" index)
 //   oidc_keys:    kid -> signing key, expiry = none while current, else its expires_at
-// Index keys are maintained by apply(): it compares changes::account_write's
-// `before` with `after` (external id, phone, e-mail, names, staff), deletes the stale keys
-// and puts the new ones, in the same write_batch as the account.
+// Index keys are maintained by apply(): it reads the stored account (the
+// caller holds its lock from its own read to the apply), compares its index
+// records (external id, phone, e-mail, names, staff) with the new ones,
+// deletes the stale keys and puts the changed ones, in the same write_batch
+// as the account; a deleted account takes its stored index records along. A
+// flow's index keys (reference, per account) are written with the flow and
+// share its expiry; an update that keeps that expiry rewrites the flow alone.
 //
 // BLOCKING and THREADS: as database (store/database.hpp): every call may block
 // on disk or on a key lock; thread-safe. Errors: store_error (an
@@ -102,10 +106,11 @@ public:
     journal_page read_journal(std::string_view identifier, std::size_t limit, std::string_view before,
                               timestamp now) override;
 
-    // rate_limiter: each call holds database::lock_key(family::windows, key)
-    // around its read-modify-write; writes are durability::buffered (a window
-    // may be lost on power failure). A window that does not decode (a future
-    // format) counts as empty. A window left idle is deleted.
+    // rate_limiter: the windows live in memory (store/window_cache.hpp),
+    // each key's read-modify-write under the cache's own lock, and are
+    // written behind, buffered (a crash loses at most the last flush
+    // interval of counts). A window that does not decode (a future format)
+    // counts as empty. A window left idle is deleted.
     rate_decision check(std::string_view key, const rate_limit& limit, timestamp now) override;
     void add(std::string_view key, const rate_limit& limit, timestamp now) override;
     rate_decision take(std::string_view key, const rate_limit& limit, timestamp now) override;

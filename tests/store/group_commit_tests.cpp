@@ -122,6 +122,21 @@ BOOST_AUTO_TEST_CASE(the_deferral_ends_with_the_work_even_when_it_throws) {
     BOOST_TEST(answered);
 }
 
+BOOST_AUTO_TEST_CASE(written_totals_count_batches_keys_and_bytes) {
+    store_dir dir;
+    auto db = open_db(dir.db());
+    const auto before = db->written();
+    write_batch b;
+    b.put(family::accounts, "key", "value");
+    b.del(family::accounts, "gone");
+    db->write(b);
+    const auto after = db->written();
+    BOOST_TEST(after.batches - before.batches == 1u);
+    BOOST_TEST(after.keys - before.keys == 2u);
+    BOOST_TEST(after.bytes - before.bytes == b.byte_size());
+    BOOST_TEST(b.byte_size() >= 12u);  // "key" + "value" + "gone"
+}
+
 BOOST_AUTO_TEST_CASE(without_synced_writes_there_is_nothing_to_wait_for) {
     store_dir dir;
     auto db = open_db(dir.db(), false);
