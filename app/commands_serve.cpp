@@ -60,20 +60,13 @@ void size_file_descriptors(std::uint32_t max_connections) {
                                                         "http.max_connections"}});
 }
 
-log::level parse_level(const std::string& s) {
-    if (s == "debug") return log::level::debug;
-    if (s == "warn") return log::level::warn;
-    if (s == "error") return log::level::error;
-    return log::level::info;
-}
-
 }  // namespace
 
 int run_serve(const command_line& cl) {
     auto loaded = load_settings_or_report(cl);
     if (!loaded) return exit_usage;
     const config::settings& cfg = loaded->values;
-    log::set_min_level(parse_level(cfg.log.level));
+    log::set_min_level(cfg.log.level);
     for (const auto& w : loaded->warnings) log::warn("config_warning", {{"message", w}});
     size_file_descriptors(cfg.http.max_connections);
 

@@ -1,6 +1,7 @@
 // The validated configuration: plain structs, parsed once by config::load
 // (see load.hpp) from the file, SESAME_* environment and --key flags.
-// Nothing else in Sésame reads configuration. Depends on core/time.hpp only.
+// Nothing else in Sésame reads configuration. Depends on core/time.hpp and
+// core/log.hpp (the log level) only.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log.hpp"
 #include "core/time.hpp"
 
 namespace sesame::config {
@@ -123,7 +125,7 @@ struct session_settings {
 };
 
 struct log_settings {
-    std::string level = "info";  // debug, info, warn, error
+    log::level level = log::level::info;  // debug, info, warn, error
 };
 
 struct audit_settings {
