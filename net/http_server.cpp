@@ -334,17 +334,17 @@ struct http_server::impl {
             co_return not_found_page(req);
         }
         if (m.kind == route_match::wrong_method) {
-            response r = error_response(errc::method_not_allowed);
+            response r = error_response(http_errc::method_not_allowed);
             r.headers.emplace_back("Allow", m.allow);
             co_return r;
         }
         if (changes_state(req.verb)) {
             if (!req.origin.empty() && !m.matched->options.any_origin && origin_of(req.origin) != public_origin)
-                co_return error_response(errc::bad_origin);
+                co_return error_response(http_errc::bad_origin);
             if (m.matched->options.json_body) {
                 const bool has_type = !req.content_type.empty();
                 if ((has_type && req.media_type() != "application/json") || (!has_type && !req.body.empty()))
-                    co_return error_response(errc::unsupported_media_type);
+                    co_return error_response(http_errc::unsupported_media_type);
             }
         }
         try {
@@ -403,7 +403,7 @@ struct http_server::impl {
             req.secure = secure;
             if (hec) {
                 if (hec == http::error::header_limit) {
-                    response res = error_response(errc::header_too_large);
+                    response res = error_response(http_errc::header_too_large);
                     co_await answer_and_close(stream, entry, head, req, res, started);
                 } else if (is_protocol_error(hec)) {
                     response res = malformed_request();
@@ -418,7 +418,7 @@ struct http_server::impl {
             if (match.kind == route_match::found && match.matched->options.max_body)
                 limit = match.matched->options.max_body;
             if (const auto len = header_parser.content_length(); len && *len > limit) {
-                response res = error_response(errc::body_too_large);
+                response res = error_response(http_errc::body_too_large);
                 co_await answer_and_close(stream, entry, head, req, res, started);
                 co_return;
             }
@@ -438,7 +438,7 @@ struct http_server::impl {
                     auto [bec, bn] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
                     if (!bec) continue;
                     if (bec == http::error::body_limit || is_protocol_error(bec)) {
-                        response res = bec == http::error::body_limit ? error_response(errc::body_too_large)
+                        response res = bec == http::error::body_limit ? error_response(http_errc::body_too_large)
                                                                       : malformed_request();
                         co_await answer_and_close(stream, entry, head, req, res, started);
                     }
