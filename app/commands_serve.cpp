@@ -172,7 +172,7 @@ int run_serve(const command_line& cl) {
     } catch (const std::exception& e) {
         return fail(exit_failure, e.what());
     }
-    net::control_server control(runtime, blocking, net::control_socket_path(cfg.store.path),
+    net::control_server control(runtime, blocking, net::control_socket_path(cfg.store.path), cfg.http.read_timeout,
                                 [&](const std::string& dir) { db->checkpoint(dir); });
     control.start();
 
