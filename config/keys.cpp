@@ -286,6 +286,10 @@ std::vector<key_spec> build_specs() {
         "http.idle_timeout", "attente maximale de la requête suivante sur une connexion gardée ouverte",
         [](auto& s) -> auto& { return s.http.idle_timeout; }));
     k.push_back(duration_key(
+        "http.handler_timeout",
+        "temps laissé au traitement d'une requête reçue ; au-delà, réponse 503 overloaded",
+        [](auto& s) -> auto& { return s.http.handler_timeout; }));
+    k.push_back(duration_key(
         "http.shutdown_timeout", "temps laissé aux requêtes en cours à l'arrêt (SIGTERM) ; 0 : aucun",
         [](auto& s) -> auto& { return s.http.shutdown_timeout; }, true));
     k.push_back(uint_key("http.threads", "0 (nombre de cœurs)", "fils réseau ; 0 : nombre de cœurs",

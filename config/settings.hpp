@@ -33,6 +33,7 @@ struct http_settings {
     bool secure_cookies = false;               // forced true under TLS
     duration read_timeout = seconds(10);
     duration idle_timeout = seconds(60);
+    duration handler_timeout = seconds(10);  // a request's handler, once read: 503 past it
     duration shutdown_timeout = seconds(10);  // in-flight requests get this long on SIGTERM
     std::uint32_t threads = 0;                 // 0: number of cores
     std::uint32_t max_header_bytes = 16 * 1024;

@@ -108,7 +108,8 @@ struct control_server::impl {
 
 control_server::control_server(io_runtime& runtime, boost::asio::thread_pool& pool, std::string socket_path,
                                duration io_timeout, std::function<void(const std::string&)> checkpoint)
-    : impl_(new impl{runtime, pool, std::move(socket_path), io_timeout, std::move(checkpoint)}) {}
+    : impl_(new impl{runtime, pool, std::move(socket_path), io_timeout, std::move(checkpoint), nullptr, nullptr, 0,
+                     nullptr}) {}
 
 control_server::~control_server() { stop(); }
 

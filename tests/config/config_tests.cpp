@@ -97,6 +97,7 @@ BOOST_AUTO_TEST_CASE(defaults_without_any_source) {
     BOOST_TEST(!s.http.secure_cookies);
     BOOST_TEST(s.http.read_timeout == 10s);
     BOOST_TEST(s.http.idle_timeout == 60s);
+    BOOST_TEST(s.http.handler_timeout == 10s);
     BOOST_TEST(s.store.path == "./data");
     BOOST_TEST(!s.smtp.url.has_value());
     BOOST_TEST(s.smtp.from == "Sésame <no-reply@localhost>");
@@ -546,10 +547,10 @@ BOOST_AUTO_TEST_CASE(known_keys_cover_the_contract) {
           "smtp.verify_tls", "smtp.concurrency", "smtp.timeout", "sms.concurrency", "sms.timeout",
           "workers.queue_capacity", "log.level", "demo.seed", "audit.retention",
           "login.alert_failures_per_minute", "store.memtable_bytes", "http.max_connections_per_ip",
-          "oidc.access_token_ttl", "oidc.refresh_token_ttl", "oidc.code_ttl"}) {
+          "oidc.access_token_ttl", "oidc.refresh_token_ttl", "oidc.code_ttl", "http.handler_timeout"}) {
         BOOST_TEST(keys.count(key) == 1u, key << " missing from known_keys()");
     }
-    BOOST_TEST(keys.size() == 65u);
+    BOOST_TEST(keys.size() == 66u);
 }
 
 BOOST_AUTO_TEST_CASE(argon2_low_cost_gives_a_warning) {
