@@ -449,6 +449,30 @@ BOOST_AUTO_TEST_CASE(malformed_request_line_is_400_json) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(expect_100_continue_is_answered_before_the_body) {
+    connection c;
+    c.start();
+    c.send("POST /api/v1/things HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+           "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+    BOOST_TEST(c.client.str() == "HTTP/1.1 100 Continue\r\n\r\n");
+    c.send("{}");
+    const auto r = c.replies();
+    BOOST_REQUIRE_EQUAL(r.size(), 2u);
+    BOOST_TEST(r[1].status == 201u);
+}
+
+BOOST_AUTO_TEST_CASE(while_stopping_the_answer_closes_the_connection) {
+    connection c;
+    c.start();
+    c.ctx->stopping = true;  // the server's graceful shutdown began
+    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = c.replies();
+    BOOST_REQUIRE_EQUAL(r.size(), 1u);
+    BOOST_TEST(r[0].status == 200u);
+    BOOST_TEST(r[0].has_header("Connection: close"));
+    BOOST_TEST(c.finished);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_handler_is_a_500_that_leaks_nothing) {
     const auto r = connection::one("GET /api/v1/broken HTTP/1.1\r\nHost: x\r\n\r\n");
     BOOST_TEST(r.status == 500u);
@@ -508,6 +532,18 @@ BOOST_AUTO_TEST_CASE(a_handler_past_its_bound_is_answered_503_and_still_awaited)
     BOOST_TEST(c.handled == 1);
     BOOST_TEST(c.finished);
     BOOST_TEST(c.replies().size() == 1u);  // its late answer is not sent
+}
+
+BOOST_AUTO_TEST_CASE(the_sweeper_period_follows_the_shortest_bound) {
+    config::http_settings s;
+    s.read_timeout = 8s;
+    s.idle_timeout = 60s;
+    s.handler_timeout = 2s;
+    BOOST_TEST((sweep_period(s) == std::chrono::milliseconds(500)));
+    s.handler_timeout = 1h;
+    BOOST_TEST((sweep_period(s) == std::chrono::seconds(1)));  // at most a second
+    s.read_timeout = std::chrono::milliseconds(8);
+    BOOST_TEST((sweep_period(s) == std::chrono::milliseconds(10)));  // at least 10 ms
 }
 
 BOOST_AUTO_TEST_SUITE_END()
