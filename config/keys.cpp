@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 #include "config/syntax.hpp"
@@ -64,23 +65,30 @@ key_spec bool_key(std::string_view key, std::string_view default_text, std::stri
             [field](const settings& s) { return std::string(field(s) ? "true" : "false"); }};
 }
 
-template <class Field>
+// One of a few names, each standing for a value of the field (a string or
+// an enum): parsed here once, so no caller maps names again.
+template <class Field, class Value>
 key_spec choice_key(std::string_view key, std::string_view meaning, Field field,
-                    std::vector<std::string_view> choices) {
+                    std::vector<std::pair<std::string_view, Value>> choices) {
     return {key, {}, meaning,
             [field, choices](settings& s, const std::string& v) -> problem {
-                if (std::find(choices.begin(), choices.end(), v) != choices.end()) {
-                    field(s) = v;
-                    return std::nullopt;
-                }
+                for (const auto& [name, value] : choices)
+                    if (name == v) {
+                        field(s) = std::remove_cvref_t<decltype(field(s))>(value);
+                        return std::nullopt;
+                    }
                 std::string expected;
                 for (std::size_t i = 0; i < choices.size(); ++i) {
                     if (i > 0) expected += i + 1 == choices.size() ? " ou " : ", ";
-                    expected += choices[i];
+                    expected += choices[i].first;
                 }
                 return "valeur invalide " + quoted(v) + " (attendu " + expected + ")";
             },
-            [field](const settings& s) { return field(s); }};
+            [field, choices](const settings& s) {
+                for (const auto& c : choices)
+                    if (field(s) == c.second) return std::string(c.first);
+                return std::string();
+            }};
 }
 
 // A required string, checked by `check` (returns the problem, or nullopt).
@@ -278,6 +286,10 @@ std::vector<key_spec> build_specs() {
         "http.idle_timeout", "attente maximale de la requête suivante sur une connexion gardée ouverte",
         [](auto& s) -> auto& { return s.http.idle_timeout; }));
     k.push_back(duration_key(
+        "http.handler_timeout",
+        "temps laissé au traitement d'une requête reçue ; au-delà, réponse 503 overloaded",
+        [](auto& s) -> auto& { return s.http.handler_timeout; }));
+    k.push_back(duration_key(
         "http.shutdown_timeout", "temps laissé aux requêtes en cours à l'arrêt (SIGTERM) ; 0 : aucun",
         [](auto& s) -> auto& { return s.http.shutdown_timeout; }, true));
     k.push_back(uint_key("http.threads", "0 (nombre de cœurs)", "fils réseau ; 0 : nombre de cœurs",
@@ -328,7 +340,9 @@ std::vector<key_spec> build_specs() {
     k.push_back(optional_key("sms.url", "URL de la passerelle SMS ; non défini : fichier outbox",
                              [](auto& s) -> auto& { return s.sms.url; }, check_sms_url, mask_url));
     k.push_back(choice_key("sms.format", "json (POST) ou kannel (GET sendsms)",
-                           [](auto& s) -> auto& { return s.sms.format; }, {"json", "kannel"}));
+                           [](auto& s) -> auto& { return s.sms.format; },
+                           std::vector<std::pair<std::string_view, std::string_view>>{{"json", "json"},
+                                                                                       {"kannel", "kannel"}}));
     k.push_back(optional_key(
         "sms.callback_secret", "secret partagé des accusés de réception",
         [](auto& s) -> auto& { return s.sms.callback_secret; }, no_check,
@@ -412,8 +426,11 @@ std::vector<key_spec> build_specs() {
     k.push_back(duration_key("session.absolute_timeout", "durée maximale d'une session",
                              [](auto& s) -> auto& { return s.session.absolute_timeout; }));
     // log, demo
-    k.push_back(choice_key("log.level", "niveau de journalisation",
-                           [](auto& s) -> auto& { return s.log.level; }, {"debug", "info", "warn", "error"}));
+    k.push_back(choice_key("log.level", "niveau de journalisation", [](auto& s) -> auto& { return s.log.level; },
+                           std::vector<std::pair<std::string_view, log::level>>{{"debug", log::level::debug},
+                                                                                {"info", log::level::info},
+                                                                                {"warn", log::level::warn},
+                                                                                {"error", log::level::error}}));
     k.push_back(bool_key("demo.seed", {}, "créer des comptes de démonstration dans un stockage vide",
                          [](auto& s) -> auto& { return s.demo.seed; }));
     return k;

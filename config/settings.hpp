@@ -1,6 +1,7 @@
 // The validated configuration: plain structs, parsed once by config::load
 // (see load.hpp) from the file, SESAME_* environment and --key flags.
-// Nothing else in Sésame reads configuration. Depends on core/time.hpp only.
+// Nothing else in Sésame reads configuration. Depends on core/time.hpp and
+// core/log.hpp (the log level) only.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log.hpp"
 #include "core/time.hpp"
 
 namespace sesame::config {
@@ -31,6 +33,7 @@ struct http_settings {
     bool secure_cookies = false;               // forced true under TLS
     duration read_timeout = seconds(10);
     duration idle_timeout = seconds(60);
+    duration handler_timeout = seconds(10);  // a request's handler, once read: 503 past it
     duration shutdown_timeout = seconds(10);  // in-flight requests get this long on SIGTERM
     std::uint32_t threads = 0;                 // 0: number of cores
     std::uint32_t max_header_bytes = 16 * 1024;
@@ -123,7 +126,7 @@ struct session_settings {
 };
 
 struct log_settings {
-    std::string level = "info";  // debug, info, warn, error
+    log::level level = log::level::info;  // debug, info, warn, error
 };
 
 struct audit_settings {

@@ -11,23 +11,18 @@ const char* to_string(errc e) {
         case errc::unauthenticated: return "unauthenticated";
         case errc::invalid_credentials: return "invalid_credentials";
         case errc::otp_required: return "otp_required";
-        case errc::bad_origin: return "bad_origin";
         case errc::forbidden: return "forbidden";
         case errc::password_change_required: return "password_change_required";
         case errc::not_found: return "not_found";
-        case errc::method_not_allowed: return "method_not_allowed";
         case errc::conflict: return "conflict";
         case errc::already_exists: return "already_exists";
         case errc::ambiguous_contact: return "ambiguous_contact";
         case errc::token_expired: return "token_expired";
         case errc::flow_expired: return "flow_expired";
         case errc::flow_closed: return "flow_closed";
-        case errc::body_too_large: return "body_too_large";
-        case errc::unsupported_media_type: return "unsupported_media_type";
         case errc::weak_password: return "weak_password";
         case errc::account_locked: return "account_locked";
         case errc::rate_limited: return "rate_limited";
-        case errc::header_too_large: return "header_too_large";
         case errc::overloaded: return "overloaded";
     }
     return "internal_error";

@@ -1,5 +1,7 @@
 // The first error tier: what a client can cause. Use cases return
 // result<T>; net maps an errc to a status and JSON body in one place.
+// Transport refusals (a wrong method, an oversized header...) are net's own
+// (net/error_response.hpp), not domain errors.
 // Infrastructure failures are exceptions (see store_error) instead.
 // Depends on the standard library only.
 #pragma once
@@ -25,23 +27,18 @@ enum class errc {
     unauthenticated,           // 401
     invalid_credentials,       // 401
     otp_required,              // 401
-    bad_origin,                // 403
     forbidden,                 // 403
     password_change_required,  // 403
     not_found,                 // 404
-    method_not_allowed,        // 405
     conflict,                  // 409
     already_exists,            // 409
     ambiguous_contact,         // 409
     token_expired,             // 410
     flow_expired,              // 410
     flow_closed,               // 410
-    body_too_large,            // 413
-    unsupported_media_type,    // 415
     weak_password,             // 422, with reasons
     account_locked,            // 423, with locked_until
     rate_limited,              // 429, with retry_after
-    header_too_large,          // 431
     overloaded,                // 503, with retry_after
 };
 

@@ -4,10 +4,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <istream>
 #include <thread>
@@ -30,50 +32,84 @@ struct control_server::impl {
     io_runtime& runtime;
     boost::asio::thread_pool& pool;
     std::string path;
+    duration io_timeout;
     std::function<void(const std::string&)> checkpoint;
     std::unique_ptr<local::acceptor> acceptor;
+    // The connection being served and its deadline; touched on context 0 only.
+    local::socket* client = nullptr;
+    std::uint64_t served = 0;  // connections so far: tells a late timer from the current one
+    std::unique_ptr<asio::steady_timer> deadline;
 
-    asio::awaitable<void> serve_one(local::socket socket) {
+    // Closes the client if its pending read or write has not finished
+    // within io_timeout (which aborts that operation).
+    void arm_deadline() {
+        deadline->expires_after(io_timeout);
+        deadline->async_wait([this, connection = served](const boost::system::error_code& ec) {
+            if (!ec && connection == served) close_client();
+        });
+    }
+
+    void close_client() {
+        if (!client) return;
+        boost::system::error_code ignored;
+        client->close(ignored);
+    }
+
+    asio::awaitable<std::string> reply_to(const std::string& line) {
+        if (!line.starts_with("checkpoint ")) co_return "error commande inconnue\n";
+        const std::string dir = line.substr(11);
+        // The checkpoint blocks on disk: it runs on the blocking pool.
+        // (A named task, not a temporary: GCC 12 mishandles temporaries
+        // with destructors inside co_await expressions.)
+        auto task = [this, dir]() -> std::string {
+            try {
+                checkpoint(dir);
+                return "ok\n";
+            } catch (const std::exception& e) {
+                return std::string("error ") + e.what() + "\n";
+            }
+        };
+        std::string reply = co_await run_blocking(pool, std::move(task));
+        log::info("backup_written", {{"ok", reply == "ok\n"}});
+        co_return reply;
+    }
+
+    asio::awaitable<void> serve_one(local::socket& socket) {
         asio::streambuf in(4096);
+        arm_deadline();
         auto [ec, n] = co_await asio::async_read_until(socket, in, '\n', use_tuple);
-        if (ec) co_return;
+        deadline->cancel();  // the checkpoint itself is not bounded: it must not be cut
+        if (ec) {
+            // Closed by its deadline, or by stop() (then not worth a line).
+            if (acceptor && ec != asio::error::eof) log::warn("control_read_failed", {{"error", ec.message()}});
+            co_return;
+        }
         std::istream is(&in);
         std::string line;
         std::getline(is, line);
-        std::string reply;
-        if (line.starts_with("checkpoint ")) {
-            const std::string dir = line.substr(11);
-            // The checkpoint blocks on disk: it runs on the blocking pool.
-            // (A named task, not a temporary: GCC 12 mishandles temporaries
-            // with destructors inside co_await expressions.)
-            auto task = [this, dir]() -> std::string {
-                try {
-                    checkpoint(dir);
-                    return "ok\n";
-                } catch (const std::exception& e) {
-                    return std::string("error ") + e.what() + "\n";
-                }
-            };
-            reply = co_await run_blocking(pool, std::move(task));
-            log::info("backup_written", {{"ok", reply == "ok\n"}});
-        } else {
-            reply = "error commande inconnue\n";
-        }
+        const std::string reply = co_await reply_to(line);
+        arm_deadline();
         co_await asio::async_write(socket, asio::buffer(reply), use_tuple);
+        deadline->cancel();
     }
 
     asio::awaitable<void> accept_loop() {
         for (;;) {
             auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
             if (ec) co_return;
-            co_await serve_one(std::move(socket));  // one at a time: backups are rare
+            ++served;
+            client = &socket;
+            co_await serve_one(socket);  // one at a time: backups are rare
+            client = nullptr;
+            if (!acceptor) co_return;  // stopped while serving
         }
     }
 };
 
 control_server::control_server(io_runtime& runtime, boost::asio::thread_pool& pool, std::string socket_path,
-                               std::function<void(const std::string&)> checkpoint)
-    : impl_(new impl{runtime, pool, std::move(socket_path), std::move(checkpoint), nullptr}) {}
+                               duration io_timeout, std::function<void(const std::string&)> checkpoint)
+    : impl_(new impl{runtime, pool, std::move(socket_path), io_timeout, std::move(checkpoint), nullptr, nullptr, 0,
+                     nullptr}) {}
 
 control_server::~control_server() { stop(); }
 
@@ -93,6 +129,7 @@ void control_server::start() {
     }
     std::filesystem::permissions(s.path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  fec);
+    s.deadline = std::make_unique<asio::steady_timer>(s.runtime.at(0));
     asio::co_spawn(s.runtime.at(0), s.accept_loop(), [](std::exception_ptr e) {
         if (e) log::error("control_socket_failed", {{"what", what_of(e)}});
     });
@@ -103,6 +140,8 @@ void control_server::stop() {
     if (!s.acceptor) return;
     boost::system::error_code ec;
     s.acceptor->close(ec);
+    s.close_client();
+    if (s.deadline) s.deadline->cancel();
     std::error_code fec;
     std::filesystem::remove(s.path, fec);
     s.acceptor.reset();

@@ -15,23 +15,18 @@ unsigned status_of(errc e) {
         case errc::unauthenticated:
         case errc::invalid_credentials:
         case errc::otp_required: return 401;
-        case errc::bad_origin:
         case errc::forbidden:
         case errc::password_change_required: return 403;
         case errc::not_found: return 404;
-        case errc::method_not_allowed: return 405;
         case errc::conflict:
         case errc::already_exists:
         case errc::ambiguous_contact: return 409;
         case errc::token_expired:
         case errc::flow_expired:
         case errc::flow_closed: return 410;
-        case errc::body_too_large: return 413;
-        case errc::unsupported_media_type: return 415;
         case errc::weak_password: return 422;
         case errc::account_locked: return 423;
         case errc::rate_limited: return 429;
-        case errc::header_too_large: return 431;
         case errc::overloaded: return 503;
     }
     return 500;
@@ -46,24 +41,52 @@ const char* default_message(errc e) {
         case errc::unauthenticated: return "Vous devez vous connecter.";
         case errc::invalid_credentials: return "Identifiant ou mot de passe incorrect.";
         case errc::otp_required: return "Le code de votre application d'authentification est requis ou incorrect.";
-        case errc::bad_origin: return "Cette requête ne provient pas du portail.";
         case errc::forbidden: return "Vous n'avez pas le droit d'effectuer cette action.";
         case errc::password_change_required: return "Vous devez d'abord choisir un nouveau mot de passe.";
         case errc::not_found: return "La ressource demandée n'existe pas.";
-        case errc::method_not_allowed: return "Cette méthode n'est pas autorisée sur cette adresse.";
         case errc::conflict: return "La requête est en conflit avec l'état actuel.";
         case errc::already_exists: return "Cet élément existe déjà.";
         case errc::ambiguous_contact: return "Plusieurs comptes correspondent. Adressez-vous au secrétariat de l'établissement.";
         case errc::token_expired: return "Ce lien a expiré ou a déjà été utilisé. Faites une nouvelle demande.";
         case errc::flow_expired: return "Le délai est dépassé. Faites une nouvelle demande.";
         case errc::flow_closed: return "Cette demande n'est plus valable. Faites une nouvelle demande.";
-        case errc::body_too_large: return "La requête est trop volumineuse.";
-        case errc::unsupported_media_type: return "Le corps de la requête doit être au format JSON.";
         case errc::weak_password: return "Ce mot de passe n'est pas assez sûr.";
         case errc::account_locked: return "Votre compte est temporairement bloqué après plusieurs tentatives infructueuses.";
         case errc::rate_limited: return "Trop de tentatives. Veuillez patienter avant de réessayer.";
-        case errc::header_too_large: return "Les en-têtes de la requête sont trop volumineux.";
         case errc::overloaded: return "Le service est très sollicité. Veuillez réessayer dans quelques instants.";
+    }
+    return "Une erreur interne est survenue.";
+}
+
+const char* to_string(http_errc e) {
+    switch (e) {
+        case http_errc::bad_origin: return "bad_origin";
+        case http_errc::method_not_allowed: return "method_not_allowed";
+        case http_errc::body_too_large: return "body_too_large";
+        case http_errc::unsupported_media_type: return "unsupported_media_type";
+        case http_errc::header_too_large: return "header_too_large";
+    }
+    return "internal_error";
+}
+
+unsigned status_of(http_errc e) {
+    switch (e) {
+        case http_errc::bad_origin: return 403;
+        case http_errc::method_not_allowed: return 405;
+        case http_errc::body_too_large: return 413;
+        case http_errc::unsupported_media_type: return 415;
+        case http_errc::header_too_large: return 431;
+    }
+    return 500;
+}
+
+const char* default_message(http_errc e) {
+    switch (e) {
+        case http_errc::bad_origin: return "Cette requête ne provient pas du portail.";
+        case http_errc::method_not_allowed: return "Cette méthode n'est pas autorisée sur cette adresse.";
+        case http_errc::body_too_large: return "La requête est trop volumineuse.";
+        case http_errc::unsupported_media_type: return "Le corps de la requête doit être au format JSON.";
+        case http_errc::header_too_large: return "Les en-têtes de la requête sont trop volumineux.";
     }
     return "Une erreur interne est survenue.";
 }
@@ -81,13 +104,20 @@ response error_response(const domain_error& e) {
         for (const auto& r : e.reasons) reasons.emplace_back(r);
         body["reasons"] = std::move(reasons);
     }
+    if (e.retry_after_s) body["retry_after"] = *e.retry_after_s;
     response r = response::json(status_of(e.code), boost::json::serialize(body));
-    if (e.retry_after_s) {
-        body["retry_after"] = *e.retry_after_s;
-        r.body = boost::json::serialize(body);
-        r.headers.emplace_back("Retry-After", std::to_string(*e.retry_after_s));
-    }
-    if (e.code == errc::body_too_large || e.code == errc::header_too_large) r.close = true;
+    if (e.retry_after_s) r.headers.emplace_back("Retry-After", std::to_string(*e.retry_after_s));
+    return r;
+}
+
+response error_response(http_errc e) {
+    boost::json::object body;
+    body["error"] = to_string(e);
+    body["message"] = default_message(e);
+    response r = response::json(status_of(e), boost::json::serialize(body));
+    // The rest of an oversized message is not read: the connection cannot
+    // carry another request.
+    r.close = e == http_errc::body_too_large || e == http_errc::header_too_large;
     return r;
 }
 

@@ -1,8 +1,9 @@
 // The HTTP/1.1 server: an acceptor coroutine spreading connections over the
-// io_runtime's contexts, one tracked coroutine per connection (plain or TLS),
-// deadlines on every read and write, size limits, routing, metrics, one JSON
-// log line per request, and a graceful shutdown. Beast stays inside the .cpp.
-// Depends on net/router.hpp, net/http_metrics.hpp, config/settings.hpp.
+// io_runtime's contexts, one tracked coroutine per connection (plain or TLS)
+// running net/http_session.hpp's request loop, a deadline sweeper per
+// context (reads, writes and handlers), connection caps, and a graceful
+// shutdown. Beast stays inside the .cpp files. Depends on net/router.hpp,
+// net/http_metrics.hpp, config/settings.hpp.
 #pragma once
 
 #include <functional>

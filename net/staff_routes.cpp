@@ -205,7 +205,7 @@ awaitable<response> post_accounts(staff_context& ctx, request& req) {
 }
 
 awaitable<response> post_import(staff_context& ctx, request& req) {
-    if (req.media_type() != "text/csv") co_return error_response(errc::unsupported_media_type);
+    if (req.media_type() != "text/csv") co_return error_response(http_errc::unsupported_media_type);
     auto use = [&](const staff_caller& who) { return ctx.staff.import(who, req.body, ctx.api.clock.now()); };
     auto ok = [](const import_report& r) {
         json::array errors, credentials;

@@ -97,6 +97,7 @@ BOOST_AUTO_TEST_CASE(defaults_without_any_source) {
     BOOST_TEST(!s.http.secure_cookies);
     BOOST_TEST(s.http.read_timeout == 10s);
     BOOST_TEST(s.http.idle_timeout == 60s);
+    BOOST_TEST(s.http.handler_timeout == 10s);
     BOOST_TEST(s.store.path == "./data");
     BOOST_TEST(!s.smtp.url.has_value());
     BOOST_TEST(s.smtp.from == "Sésame <no-reply@localhost>");
@@ -111,7 +112,7 @@ BOOST_AUTO_TEST_CASE(defaults_without_any_source) {
     BOOST_TEST(s.password.argon2_memory_kib == 19456u);
     BOOST_TEST(s.password.argon2_iterations == 2u);
     BOOST_TEST(s.session.absolute_timeout == 12h);
-    BOOST_TEST(s.log.level == "info");
+    BOOST_TEST((s.log.level == log::level::info));
     BOOST_TEST(s.outbox.file == "./data/outbox.log");
     BOOST_TEST(l.warnings.empty());
 }
@@ -242,6 +243,16 @@ BOOST_AUTO_TEST_CASE(durations_accepted) {
     const settings s = must_load(with_flags({{"http.read_timeout", "90"}, {"session.idle_timeout", "45m"}})).values;
     BOOST_TEST(s.http.read_timeout == 90s);
     BOOST_TEST(s.session.idle_timeout == 45min);
+}
+
+BOOST_AUTO_TEST_CASE(log_level_is_parsed_once_into_a_level) {
+    BOOST_TEST((must_load(with_flags({{"log.level", "debug"}})).values.log.level == log::level::debug));
+    BOOST_TEST((must_load(with_flags({{"log.level", "warn"}})).values.log.level == log::level::warn));
+    BOOST_TEST((must_load(with_flags({{"log.level", "error"}})).values.log.level == log::level::error));
+    const config_error e = must_fail(with_flags({{"log.level", "warning"}}));
+    BOOST_TEST(e.message ==
+               "log.level : valeur invalide « warning » (attendu debug, info, warn ou error) [option --log.level]");
+    BOOST_TEST(contains(describe(must_load(with_flags({{"log.level", "warn"}})).values), "log.level = warn\n"));
 }
 
 BOOST_AUTO_TEST_CASE(durations_refused) {
@@ -536,10 +547,10 @@ BOOST_AUTO_TEST_CASE(known_keys_cover_the_contract) {
           "smtp.verify_tls", "smtp.concurrency", "smtp.timeout", "sms.concurrency", "sms.timeout",
           "workers.queue_capacity", "log.level", "demo.seed", "audit.retention",
           "login.alert_failures_per_minute", "store.memtable_bytes", "http.max_connections_per_ip",
-          "oidc.access_token_ttl", "oidc.refresh_token_ttl", "oidc.code_ttl"}) {
+          "oidc.access_token_ttl", "oidc.refresh_token_ttl", "oidc.code_ttl", "http.handler_timeout"}) {
         BOOST_TEST(keys.count(key) == 1u, key << " missing from known_keys()");
     }
-    BOOST_TEST(keys.size() == 65u);
+    BOOST_TEST(keys.size() == 66u);
 }
 
 BOOST_AUTO_TEST_CASE(argon2_low_cost_gives_a_warning) {

@@ -199,6 +199,35 @@ def test_backup_while_running_opens_as_a_store(start_server, tmp_path):
     assert r.returncode == 1 and "existe déjà" in r.stderr
 
 
+def control_client(srv):
+    """A local client of the running server's control socket."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(os.path.join(srv.store, "control.sock"))
+    return s
+
+
+def test_silent_control_client_is_dropped_and_backups_still_go_through(start_server, tmp_path):
+    srv = start_server("--http.read_timeout", "1s")
+    silent = control_client(srv)
+    # The channel serves one client at a time: the backup waits behind the
+    # silent one until its read deadline closes it, then goes through.
+    r = run_cli("backup", "--store.path", srv.store, "--to", str(tmp_path / "backup"), timeout=60)
+    assert r.returncode == 0, r.stderr
+    silent.settimeout(30)
+    assert silent.recv(64) == b""  # closed by the server, not answered
+    silent.close()
+
+
+def test_sigterm_with_a_silent_control_client_exits_promptly(start_server):
+    # A read deadline far beyond the wait below: only the shutdown closing
+    # the control connection can let the server exit in time.
+    srv = start_server("--http.read_timeout", "300s")
+    silent = control_client(srv)
+    assert srv.terminate(timeout=20) == 0
+    assert srv.events("stopped")
+    silent.close()
+
+
 def test_backup_of_stopped_store(start_server, tmp_path):
     srv = start_server()
     assert srv.terminate() == 0
