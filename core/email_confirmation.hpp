@@ -1,4 +1,4 @@
-// E-mail confirmation (SPEC §2.5): a link to a new address, set by the user
+// E-mail confirmation (SPEC §2): a link to a new address, set by the user
 // (POST /me/email) or by staff; following it validates the address, moves
 // the epoch (outstanding recovery codes die) and tells the previous
 // validated address. A newer request supersedes it. Over the shared flow

@@ -1,4 +1,4 @@
-// Forgotten identifier (SPEC §2.3): the identifiers of the active accounts
+// Forgotten identifier (SPEC §2): the identifiers of the active accounts
 // of a mobile (parent) or of a validated e-mail (pupil) are sent there; the
 // answer is always the same reference, and nothing is sent to a contact on
 // no active account. Over the shared flow engine (core/flow_engine.hpp).

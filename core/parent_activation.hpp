@@ -1,4 +1,4 @@
-// Parent activation by SMS (SPEC §2.4): a code to a mobile carried by
+// Parent activation by SMS (SPEC §2): a code to a mobile carried by
 // parents not yet activated, then the children's birth dates (and, when
 // several parents match, a first name) and a password; the account is
 // activated and logged in. A mobile on no such parent gets a decoy. Over

@@ -1,4 +1,4 @@
-// The one rule for a new password (SPEC §2.1, password.history): it passes
+// The one rule for a new password (SPEC §2; account_policy::password_history): it passes
 // the policy (core/password_policy.hpp) and is none of the account's last
 // `history` passwords, the current one included; a change moves the current
 // hash into the history. Used by the password change, the reset by a

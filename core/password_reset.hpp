@@ -1,4 +1,4 @@
-// Forgotten password (SPEC §2.2): a code by SMS (parent) or a link and code
+// Forgotten password (SPEC §2): a code by SMS (parent) or a link and code
 // by e-mail (pupil), then a new password with the reset token. Unknown
 // identifiers, staff, a wrong profile, an account not activated or without
 // a usable contact get a decoy: stored like a real flow, answered the same,

@@ -1,4 +1,4 @@
-// The numbers of the recovery flows (SPEC §2.2–2.4). This struct is the one
+// The numbers of the recovery flows (SPEC §2). This struct is the one
 // source of their defaults: config/settings.hpp takes the configurable ones
 // from here (recovery.*, email.confirm_ttl, limits.*), and app/wiring.cpp
 // copies the loaded settings back in; the others are fixed rules. Core owns

@@ -1,4 +1,4 @@
-// The recovery use cases as net and the staff console call them (SPEC
+// The recovery use cases as net and the staff console call them (SPEC §2)
 // §2.2–2.5): one entry point over the four flow kinds, each in its own
 // file over the shared flow engine (core/flow_engine.hpp):
 // core/password_reset.hpp, identifier_reminder.hpp, parent_activation.hpp,

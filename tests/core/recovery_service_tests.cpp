@@ -92,11 +92,7 @@ struct recovery_fixture {
         put(a);
         return a;
     }
-    void put(const account& a) {
-        changes c;
-        c.accounts.push_back({a, store.find_account(a.identifier)});
-        store.apply(c);
-    }
+    void put(const account& a) { store.put_account(a); }
     account stored(const std::string& id) { return store.find_account(id).value(); }
 
     // The six-digit code of the newest pending message to `to`.
@@ -132,6 +128,12 @@ struct recovery_fixture {
         return token;
     }
 
+    // A reset flow for `id` (a parent), verified: its token.
+    result<verified_flow> verified_reset(const std::string& id, timestamp now) {
+        auto started = recovery->request_password_reset(id, profile::parent, home, now);
+        BOOST_REQUIRE(started.ok());
+        return verify(started->flow_id, code_sent_to(parent_phone), now + 1min);
+    }
     result<verified_flow> verify(const std::string& flow_id, const std::string& code, timestamp now,
                                  flow_kind kind = flow_kind::password_reset, const client_info& client = home) {
         return recovery->verify(flow_id, kind, code, std::nullopt, client, now);
@@ -200,8 +202,7 @@ BOOST_AUTO_TEST_CASE(two_verifies_of_one_code_interleaved_give_one_token) {
 BOOST_AUTO_TEST_CASE(two_resets_with_one_token_interleaved_change_the_password_once) {
     recovery_fixture f;
     f.active("marie.dupont", profile::parent, parent_phone);
-    auto started = f.recovery->request_password_reset("marie.dupont", profile::parent, home, t0);
-    auto v = f.verify(started->flow_id, f.code_sent_to(parent_phone), t0 + 1min);
+    auto v = f.verified_reset("marie.dupont", t0);
     BOOST_REQUIRE(v.ok());
 
     // The second reset runs whole while the first checks the history (its
@@ -358,8 +359,7 @@ BOOST_AUTO_TEST_CASE(a_pupil_gets_a_link_that_verifies_like_the_code) {
 BOOST_AUTO_TEST_CASE(a_reused_password_is_refused_and_leaves_the_token_usable) {
     recovery_fixture f;
     f.active("marie.dupont", profile::parent, parent_phone);
-    auto started = f.recovery->request_password_reset("marie.dupont", profile::parent, home, t0);
-    auto v = f.verify(started->flow_id, f.code_sent_to(parent_phone), t0 + 1min);
+    auto v = f.verified_reset("marie.dupont", t0);
     BOOST_REQUIRE(v.ok());
     const status reused = f.recovery->reset_password(v->token, password, home, t0 + 2min);
     BOOST_TEST(code_of(reused) == "weak_password");
