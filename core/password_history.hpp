@@ -1,8 +1,9 @@
-// The one rule for a new password (SPEC §2; account_policy::password_history): it passes
-// the policy (core/password_policy.hpp) and is none of the account's last
-// `history` passwords, the current one included; a change moves the current
-// hash into the history. Used by the password change, the reset by a
-// recovery flow and the staff's activation codes. Depends on core only.
+// The one rule for a new password (SPEC §2): it passes the policy
+// (core/password_policy.hpp) and is none of the account's last `history`
+// passwords (account_policy::password_history), the current one included; a
+// change moves the current hash into the history. Used by the password
+// change, the reset by a recovery flow and the staff's activation codes.
+// Depends on core only.
 #pragma once
 
 #include <cstddef>

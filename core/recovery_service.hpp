@@ -1,7 +1,6 @@
-// The recovery use cases as net and the staff console call them (SPEC §2)
-// §2.2–2.5): one entry point over the four flow kinds, each in its own
-// file over the shared flow engine (core/flow_engine.hpp):
-// core/password_reset.hpp, identifier_reminder.hpp, parent_activation.hpp,
+// The recovery use cases as net and the staff console call them (SPEC §2):
+// one entry point over the four flow kinds, each in its own file over the
+// shared flow engine (core/flow_engine.hpp): core/password_reset.hpp, identifier_reminder.hpp, parent_activation.hpp,
 // email_confirmation.hpp. This class only owns them and routes the calls;
 // the state machines are drawn in core/recovery_flows.md.
 // Synchronous and blocking (ports): net runs these on the blocking pool, or
