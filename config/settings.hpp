@@ -1,7 +1,8 @@
 // The validated configuration: plain structs, parsed once by config::load
 // (see load.hpp) from the file, SESAME_* environment and --key flags.
-// Nothing else in Sésame reads configuration. Depends on core/time.hpp and
-// core/log.hpp (the log level) only.
+// Nothing else in Sésame reads configuration. Depends on core/time.hpp,
+// core/log.hpp (the log level) and core/recovery_policy.hpp, the one source
+// of the recovery defaults.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/recovery_policy.hpp"
 #include "core/time.hpp"
 
 namespace sesame::config {
@@ -23,6 +25,14 @@ struct window_limit {
     std::uint32_t count;
     duration window;
 };
+
+// The recovery numbers are the domain's (core/recovery_policy.hpp): their
+// defaults are read from there, never repeated here.
+inline const recovery_policy& recovery_defaults() {
+    static const recovery_policy defaults;
+    return defaults;
+}
+inline window_limit window_of(const rate_limit& l) { return {l.count, l.window}; }
 
 struct http_settings {
     std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
@@ -79,13 +89,13 @@ struct outbox_settings {
 };
 
 struct recovery_settings {
-    duration code_ttl = minutes(30);
-    duration resend_cooldown = seconds(60);
-    std::uint32_t max_attempts = 5;
+    duration code_ttl = recovery_defaults().code_ttl;
+    duration resend_cooldown = recovery_defaults().resend_cooldown;
+    std::uint32_t max_attempts = recovery_defaults().max_attempts;
 };
 
 struct email_settings {
-    duration confirm_ttl = hours(24);
+    duration confirm_ttl = recovery_defaults().email_confirm_ttl;
 };
 
 struct workers_settings {
@@ -106,12 +116,12 @@ struct login_settings {
 
 struct limits_settings {
     window_limit login_failures_per_ip{100, minutes(15)};
-    window_limit recovery_per_ip{30, hours(1)};
-    window_limit recovery_per_identifier{5, hours(1)};
-    window_limit sends_per_destination{5, hours(1)};
-    window_limit sms_per_hour{10000, hours(1)};
-    window_limit code_failures_per_account{20, hours(24)};
-    window_limit code_failures_per_ip{50, hours(1)};
+    window_limit recovery_per_ip = window_of(recovery_defaults().recovery_per_ip);
+    window_limit recovery_per_identifier = window_of(recovery_defaults().recovery_per_identifier);
+    window_limit sends_per_destination = window_of(recovery_defaults().sends_per_destination);
+    window_limit sms_per_hour = window_of(recovery_defaults().sms_per_hour);
+    window_limit code_failures_per_account = window_of(recovery_defaults().code_failures_per_account);
+    window_limit code_failures_per_ip = window_of(recovery_defaults().code_failures_per_ip);
 };
 
 struct password_settings {

@@ -7,19 +7,11 @@
 #include "core/csv.hpp"
 #include "core/establishment.hpp"
 #include "core/identifier.hpp"
+#include "core/journal_entry.hpp"
 
 namespace sesame {
 
 namespace {
-
-journal_entry system_entry(timestamp now, const char* type, const std::string& actor, std::string detail) {
-    journal_entry e;
-    e.at = now;
-    e.type = type;
-    e.actor = actor;
-    e.detail = std::move(detail);
-    return e;
-}
 
 std::string external_key(std::string_view establishment, std::string_view external_id) {
     std::string k(establishment);
@@ -167,7 +159,7 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
             account before = *acc;
             if (update_from_row(*acc, *row, now)) {
                 make_room();
-                batch.add_journal(acc->identifier, system_entry(now, journal_type::account_updated, options.actor,
+                batch.add_journal(acc->identifier, make_journal_entry(now, journal_type::account_updated, {}, options.actor,
                                                                 "Fiche mise à jour par l'établissement."));
                 batch.accounts.push_back({std::move(*acc), std::move(before)});
             }
@@ -177,7 +169,7 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
             new_account fresh = make_account(*row, is_taken, c, now);
             new_identifiers.insert(fresh.acc.identifier);
             batch_credentials.push_back({row->external_id, fresh.acc.identifier, fresh.activation_code});
-            batch.add_journal(fresh.acc.identifier, system_entry(now, journal_type::account_created, options.actor,
+            batch.add_journal(fresh.acc.identifier, make_journal_entry(now, journal_type::account_created, {}, options.actor,
                                                                  "Compte créé à partir des données de l'établissement."));
             batch.accounts.push_back({std::move(fresh.acc), std::nullopt});
             ++report.created;

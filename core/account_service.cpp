@@ -2,8 +2,9 @@
 
 #include "core/activation_code.hpp"
 #include "core/identifier.hpp"
+#include "core/journal_entry.hpp"
 #include "core/notifications.hpp"
-#include "core/password_policy.hpp"
+#include "core/password_history.hpp"
 
 namespace sesame {
 
@@ -12,18 +13,6 @@ namespace {
 constexpr std::size_t max_identifier_bytes = 128;
 constexpr std::size_t max_password_bytes = 1024;
 constexpr auto touch_interval = std::chrono::minutes(1);
-
-journal_entry make_entry(timestamp now, const char* type, const client_info& client, std::string actor,
-                         std::string detail = {}) {
-    journal_entry e;
-    e.at = now;
-    e.type = type;
-    e.ip = client.ip;
-    e.user_agent = client.user_agent.substr(0, 256);
-    e.actor = std::move(actor);
-    e.detail = std::move(detail);
-    return e;
-}
 
 // Staff logins land in the audit log (API.md): about no account, so only
 // admins read them.
@@ -62,10 +51,10 @@ void account_service::commit(const changes& c) {
 void account_service::record_login_failure(account& acc, changes& out, const client_info& client, timestamp now,
                                            std::string_view detail) {
     const failure_outcome f = record_failure(acc.lockout, policy_.lockout, now);
-    out.add_journal(acc.identifier, make_entry(now, journal_type::login_failed, client, "self", std::string(detail)));
+    out.add_journal(acc.identifier, make_journal_entry(now, journal_type::login_failed, client, "self", std::string(detail)));
     if (f.newly_locked) {
         out.add_journal(acc.identifier,
-                        make_entry(now, journal_type::account_locked, client, "system",
+                        make_journal_entry(now, journal_type::account_locked, client, "system",
                                    f.hard ? "Blocage définitif : seul le personnel ou une récupération de mot de "
                                             "passe peut le lever."
                                           : "Blocage temporaire jusqu'au " + format_rfc3339(*f.until) + "."));
@@ -97,6 +86,47 @@ session_record account_service::new_session(const account& acc, const client_inf
     return s;
 }
 
+// ---- login: limits, the credential check without the lock, the outcome
+// recorded under it ---------------------------------------------------------
+
+domain_error account_service::refuse_login(errc code, login_refusal why, const std::string& ip_key, timestamp now) {
+    ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
+    observe(why, now);
+    return make_error(code);
+}
+
+std::optional<domain_error> account_service::lockout_refusal(const account& acc, const std::string& ip_key,
+                                                             timestamp now) {
+    const auto ls = lockout_status(acc.lockout, policy_.lockout, now);
+    if (!ls.locked) return std::nullopt;
+    domain_error e = refuse_login(errc::account_locked, login_refusal::locked, ip_key, now);
+    e.locked_until = ls.until;
+    return e;
+}
+
+account_service::credential_check account_service::check_credentials(const account& seen, const login_input& in,
+                                                                     timestamp now) {
+    credential_check c;
+    if (seen.status == account_status::pending || seen.password_hash.empty()) {
+        hasher_.verify(dummy_hash_, in.password);  // same work as a real check
+        c.with_activation_code = !seen.activation_digest.empty() &&
+                                 constant_time_equal(activation_digest(crypto_, in.password), seen.activation_digest);
+        c.password_ok = c.with_activation_code;
+    } else {
+        c.password_ok = hasher_.verify(seen.password_hash, in.password);
+    }
+    if (c.password_ok && seen.staff) {
+        if (in.otp)
+            c.otp_step = crypto_.totp_match(
+                seen.staff->totp_secret, *in.otp,
+                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), 1);
+        c.otp_ok = c.otp_step && *c.otp_step > seen.staff->last_totp_step;  // a code is accepted once
+    }
+    if (c.password_ok && c.otp_ok && !c.with_activation_code && hasher_.needs_rehash(seen.password_hash))
+        c.rehashed = hasher_.hash(in.password);
+    return c;
+}
+
 result<login_success> account_service::login(const login_input& in, timestamp now) {
     const std::string ip_key = login_failure_key(in.client.ip);
     if (auto d = ports_.limits.check(ip_key, policy_.login_failures_per_ip, now); !d.allowed) {
@@ -108,111 +138,76 @@ result<login_success> account_service::login(const login_input& in, timestamp no
     const std::string id = normalize_login(in.identifier);
     std::optional<account> found;
     if (!id.empty() && id.size() <= max_identifier_bytes) found = ports_.accounts.find_account(id);
-
-    auto refuse = [&](errc code, login_refusal why) -> domain_error {
-        ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
-        observe(why, now);
-        return make_error(code);
-    };
-
     if (!found) {
         hasher_.verify(dummy_hash_, in.password);  // same work as a real check
-        return refuse(errc::invalid_credentials, login_refusal::unknown_identifier);
+        return refuse_login(errc::invalid_credentials, login_refusal::unknown_identifier, ip_key, now);
     }
-    if (const auto ls = lockout_status(found->lockout, policy_.lockout, now); ls.locked) {
-        ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
-        observe(login_refusal::locked, now);
-        domain_error e = make_error(errc::account_locked);
-        e.locked_until = ls.until;
-        return e;
-    }
+    if (auto locked = lockout_refusal(*found, ip_key, now)) return *locked;
 
     // The expensive check runs without the account lock; the outcome is
     // recorded under it, on a fresh read, so counters stay exact.
-    bool password_ok;
-    bool with_activation_code = false;
-    if (found->status == account_status::pending || found->password_hash.empty()) {
-        hasher_.verify(dummy_hash_, in.password);
-        with_activation_code = !found->activation_digest.empty() &&
-                               constant_time_equal(activation_digest(crypto_, in.password), found->activation_digest);
-        password_ok = with_activation_code;
-    } else {
-        password_ok = hasher_.verify(found->password_hash, in.password);
-    }
-    bool otp_ok = true;
-    std::optional<std::uint64_t> otp_step;
-    if (password_ok && found->staff) {
-        if (in.otp)
-            otp_step = crypto_.totp_match(found->staff->totp_secret, *in.otp,
-                                          std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
-                                          1);
-        otp_ok = otp_step && *otp_step > found->staff->last_totp_step;  // a code is accepted once
-    }
-    std::string rehashed;
-    if (password_ok && otp_ok && !with_activation_code && hasher_.needs_rehash(found->password_hash))
-        rehashed = hasher_.hash(in.password);
+    credential_check checked = check_credentials(*found, in, now);
 
     auto guard = ports_.accounts.lock_account(id);
     std::optional<account> fresh = ports_.accounts.find_account(id);
-    if (!fresh) return refuse(errc::invalid_credentials, login_refusal::unknown_identifier);
-    account before = *fresh;
-    account& acc = *fresh;
-    changes out;
-    out.synced = false;  // counters and journal: lost only with the machine, never with the process
-
-    if (const auto ls = lockout_status(acc.lockout, policy_.lockout, now); ls.locked) {
-        ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
-        observe(login_refusal::locked, now);
-        domain_error e = make_error(errc::account_locked);
-        e.locked_until = ls.until;
-        return e;
-    }
+    if (!fresh) return refuse_login(errc::invalid_credentials, login_refusal::unknown_identifier, ip_key, now);
+    if (auto locked = lockout_refusal(*fresh, ip_key, now)) return *locked;
     // The password was checked against the first read: if the credential
     // changed since (password change, new activation code), it is now wrong.
-    if (acc.password_hash != found->password_hash || acc.activation_digest != found->activation_digest)
-        password_ok = false;
+    if (fresh->password_hash != found->password_hash || fresh->activation_digest != found->activation_digest)
+        checked.password_ok = false;
     // Two logins racing with one TOTP code: the first to get here uses it.
-    if (otp_step && (!acc.staff || *otp_step <= acc.staff->last_totp_step)) otp_ok = false;
-    if (!password_ok || !otp_ok) {
-        record_login_failure(acc, out, in.client, now,
-                             password_ok ? "Code de l'application d'authentification absent ou incorrect."
-                                         : "Mot de passe incorrect.");
-        acc.updated_at = now;
-        if (acc.staff)
-            out.audit.push_back(staff_login_line(acc, in.client, now, "session.login_failed",
-                                                 password_ok ? "Code TOTP absent, faux ou déjà utilisé."
-                                                             : "Mot de passe incorrect."));
-        out.accounts.push_back({acc, before});
-        if (!out.outbox.empty()) out.synced = true;
-        commit(out);
+    if (checked.otp_step && (!fresh->staff || *checked.otp_step <= fresh->staff->last_totp_step))
+        checked.otp_ok = false;
+    if (!checked.password_ok || !checked.otp_ok) {
+        commit_failed_login(*fresh, checked.password_ok, in.client, now);
         guard.unlock();
-        if (password_ok && !otp_ok) {
-            ports_.limits.add(ip_key, policy_.login_failures_per_ip, now);
-            observe(login_refusal::wrong_otp, now);
-            return make_error(errc::otp_required);
-        }
-        return refuse(errc::invalid_credentials, login_refusal::wrong_password);
+        if (checked.password_ok)
+            return refuse_login(errc::otp_required, login_refusal::wrong_otp, ip_key, now);
+        return refuse_login(errc::invalid_credentials, login_refusal::wrong_password, ip_key, now);
     }
+    if (!checked.rehashed.empty() && fresh->password_hash != found->password_hash) checked.rehashed.clear();
+    return commit_login(std::move(*fresh), checked, in.client, now);
+}
 
+void account_service::commit_failed_login(account acc, bool password_ok, const client_info& client, timestamp now) {
+    const account before = acc;
+    changes out;
+    out.synced = false;  // counters and journal: lost only with the machine, never with the process
+    record_login_failure(acc, out, client, now,
+                         password_ok ? "Code de l'application d'authentification absent ou incorrect."
+                                     : "Mot de passe incorrect.");
+    acc.updated_at = now;
+    if (acc.staff)
+        out.audit.push_back(staff_login_line(acc, client, now, "session.login_failed",
+                                             password_ok ? "Code TOTP absent, faux ou déjà utilisé."
+                                                         : "Mot de passe incorrect."));
+    out.accounts.push_back({acc, before});
+    if (!out.outbox.empty()) out.synced = true;
+    commit(out);
+}
+
+login_success account_service::commit_login(account acc, const credential_check& checked, const client_info& client,
+                                            timestamp now) {
+    const account before = acc;
+    changes out;
+    out.synced = false;  // counters and journal: lost only with the machine, never with the process
     record_success(acc.lockout);
-    if (otp_step && acc.staff) acc.staff->last_totp_step = *otp_step;
+    if (checked.otp_step && acc.staff) acc.staff->last_totp_step = *checked.otp_step;
     ++acc.recovery_epoch;  // a successful login kills outstanding recovery codes and links
-    if (with_activation_code) acc.must_change_password = true;
-    if (!rehashed.empty() && acc.password_hash == found->password_hash) acc.password_hash = rehashed;
+    if (checked.with_activation_code) acc.must_change_password = true;
+    if (!checked.rehashed.empty()) acc.password_hash = checked.rehashed;
     acc.updated_at = now;
     acc.last_login_at = now;
-    if (acc.staff) out.audit.push_back(staff_login_line(acc, in.client, now, "session.login", "Connexion."));
+    if (acc.staff) out.audit.push_back(staff_login_line(acc, client, now, "session.login", "Connexion."));
     out.accounts.push_back({acc, before});
-    login_success ok;
-    session_record s = new_session(acc, in.client, now, ok.token);
-    out.sessions_put.push_back(s);
-    out.add_journal(acc.identifier, make_entry(now, journal_type::login_succeeded, in.client, "self",
-                                               with_activation_code ? "Première connexion avec le code d'activation."
-                                                                    : std::string{}));
+    out.add_journal(acc.identifier, make_journal_entry(now, journal_type::login_succeeded, client, "self",
+                                                       checked.with_activation_code
+                                                           ? "Première connexion avec le code d'activation."
+                                                           : std::string{}));
+    login_success ok = open_session(acc, client, now, out);
     commit(out);
     if (monitor_) monitor_->succeeded();
-    ok.acc = std::move(acc);
-    ok.expires_at = s.expires_at(policy_.session_idle);
     return ok;
 }
 
@@ -266,7 +261,7 @@ status account_service::revoke_session(const authenticated& who, std::string_vie
         if (s.public_id() != public_id) continue;
         changes out;
         out.sessions_deleted.push_back(s);
-        out.add_journal(who.acc.identifier, make_entry(now, journal_type::session_revoked, client, "self",
+        out.add_journal(who.acc.identifier, make_journal_entry(now, journal_type::session_revoked, client, "self",
                                                        "Appareil déconnecté : " + s.user_agent.substr(0, 80)));
         commit(out);
         return ok_v;
@@ -279,7 +274,7 @@ void account_service::revoke_other_sessions(const authenticated& who, const clie
     delete_sessions(who.acc.identifier, out, now, who.session.digest);
     if (out.sessions_deleted.empty()) return commit(out);  // grants of expired sessions
     out.add_journal(who.acc.identifier,
-                    make_entry(now, journal_type::session_revoked, client, "self",
+                    make_journal_entry(now, journal_type::session_revoked, client, "self",
                                std::to_string(out.sessions_deleted.size()) + " autre(s) session(s) fermée(s)."));
     commit(out);
 }
@@ -315,15 +310,8 @@ status account_service::change_password(const authenticated& who, const password
         return make_error(errc::invalid_credentials, "Le mot de passe actuel est incorrect.");
     }
 
-    password_context ctx{seen.identifier, seen.first_name, seen.last_name, policy_.min_password_length};
-    std::vector<std::string> reasons = password_weaknesses(in.new_password, ctx);
-    if (reasons.empty()) {
-        bool reused = !pending && hasher_.verify(seen.password_hash, in.new_password);
-        for (std::size_t i = 0; !reused && i < seen.password_history.size() && i + 1 < policy_.password_history; ++i)
-            reused = hasher_.verify(seen.password_history[i], in.new_password);
-        if (reused)
-            reasons.push_back("Vous avez déjà utilisé ce mot de passe récemment : choisissez-en un autre.");
-    }
+    std::vector<std::string> reasons =
+        new_password_problems(seen, in.new_password, policy_.min_password_length, policy_.password_history, hasher_);
     if (!reasons.empty()) {
         domain_error e = make_error(errc::weak_password);
         e.reasons = std::move(reasons);
@@ -339,10 +327,7 @@ status account_service::change_password(const authenticated& who, const password
     if (acc.password_hash != seen.password_hash ||  // changed meanwhile by another request
         acc.activation_digest != seen.activation_digest)
         return make_error(errc::invalid_credentials, "Le mot de passe a changé entre-temps. Reconnectez-vous.");
-    if (!acc.password_hash.empty()) acc.password_history.insert(acc.password_history.begin(), acc.password_hash);
-    if (acc.password_history.size() + 1 > policy_.password_history)
-        acc.password_history.resize(policy_.password_history > 0 ? policy_.password_history - 1 : 0);
-    acc.password_hash = new_hash;
+    rotate_password(acc, new_hash, policy_.password_history);
     acc.must_change_password = false;
     acc.activation_digest.clear();
     acc.status = account_status::active;
@@ -353,7 +338,7 @@ status account_service::change_password(const authenticated& who, const password
     out.accounts.push_back({acc, before});
     delete_sessions(acc.identifier, out, now, who.session.digest);
     out.add_journal(acc.identifier,
-                    make_entry(now, pending ? journal_type::activation_completed : journal_type::password_changed,
+                    make_journal_entry(now, pending ? journal_type::activation_completed : journal_type::password_changed,
                                in.client, "self",
                                out.sessions_deleted.empty()
                                    ? std::string{}

@@ -93,6 +93,24 @@ public:
     void delete_sessions(const std::string& identifier, changes& out, timestamp now, std::string_view keep_digest = {});
 
 private:
+    // What the expensive part of a login found, before the account lock.
+    struct credential_check {
+        bool password_ok = false;
+        bool with_activation_code = false;  // a pending account's first login
+        bool otp_ok = true;                 // staff: a fresh TOTP code
+        std::optional<std::uint64_t> otp_step;
+        std::string rehashed;  // the password under the current Argon2 cost, when it changed
+    };
+    credential_check check_credentials(const account& seen, const login_input& in, timestamp now);
+    // The per-address window counted, the refusal observed.
+    domain_error refuse_login(errc code, login_refusal why, const std::string& ip_key, timestamp now);
+    // 423 (counted like a refusal) while the account is locked.
+    std::optional<domain_error> lockout_refusal(const account& acc, const std::string& ip_key, timestamp now);
+    // Under the account lock, on a fresh read: the failure counted (and the
+    // lock it may start), or the login and its new session.
+    void commit_failed_login(account acc, bool password_ok, const client_info& client, timestamp now);
+    login_success commit_login(account acc, const credential_check& checked, const client_info& client, timestamp now);
+
     std::string new_message_id();
     void record_login_failure(account& acc, changes& out, const client_info& client, timestamp now,
                               std::string_view detail);

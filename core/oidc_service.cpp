@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/establishment.hpp"
+#include "core/journal_entry.hpp"
 
 namespace sesame {
 
@@ -32,14 +33,7 @@ bool too_long(const std::optional<std::string>& v) { return v && v->size() > max
 std::string random_token(crypto& c, std::size_t bytes) { return base64url(c.random_bytes(bytes)); }
 
 journal_entry logout_line(const client_info& client, timestamp now, std::string detail) {
-    journal_entry e;
-    e.at = now;
-    e.type = journal_type::session_revoked;
-    e.ip = client.ip;
-    e.user_agent = client.user_agent.substr(0, 256);
-    e.actor = "self";
-    e.detail = std::move(detail);
-    return e;
+    return make_journal_entry(now, journal_type::session_revoked, client, "self", std::move(detail));
 }
 
 }  // namespace

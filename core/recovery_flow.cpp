@@ -1,5 +1,9 @@
 #include "core/recovery_flow.hpp"
 
+#include <algorithm>
+
+#include "core/crypto.hpp"
+
 namespace sesame {
 
 const char* to_string(flow_kind k) {
@@ -49,6 +53,58 @@ std::optional<errc> verify_blocker(const recovery_flow& f, std::optional<std::ui
     if (account_epoch && *account_epoch != f.account_epoch) return errc::flow_closed;  // replaced or killed
     if (now >= f.code_expires_at) return errc::flow_expired;
     return std::nullopt;
+}
+
+std::optional<domain_error> resend_blocker(const recovery_flow& f, std::optional<std::uint64_t> account_epoch,
+                                           std::uint32_t max_attempts, duration cooldown, timestamp now) {
+    if (f.state != flow_state::open || f.failed_attempts >= max_attempts) return make_error(errc::flow_closed);
+    if (account_epoch && *account_epoch != f.account_epoch) return make_error(errc::flow_closed);
+    if (now - f.last_sent_at < cooldown) return rate_limited(cooldown - (now - f.last_sent_at));
+    return std::nullopt;
+}
+
+void renew_code(recovery_flow& f, std::string code_hmac, duration code_ttl, timestamp now) {
+    f.last_sent_at = now;
+    f.code_expires_at = now + code_ttl;
+    ++f.sends;
+    f.code_hmac = std::move(code_hmac);
+}
+
+code_verdict decide_code(recovery_flow& f, bool right, std::string token_digest, std::uint32_t max_attempts,
+                         duration token_ttl, timestamp now) {
+    code_verdict v;
+    if (right) {
+        // Consumed once: the flow leaves `open` (under its lock, in the caller).
+        f.state = flow_state::verified;
+        f.token_digest = std::move(token_digest);
+        f.token_expires_at = now + token_ttl;
+        f.detail = "Code vérifié.";
+        v.verified = true;
+        return v;
+    }
+    ++f.failed_attempts;
+    const int left = std::max(int(max_attempts) - int(f.failed_attempts), 0);
+    if (left == 0) {
+        f.state = flow_state::closed;
+        f.closed_reason = "out_of_tries";
+        f.detail = "Fermée après " + std::to_string(max_attempts) + " codes erronés.";
+    }
+    v.attempts_left = std::uint32_t(left);
+    v.journal_detail =
+        "Code erroné pour la demande " + f.reference + " (" + std::to_string(left) + " essai(s) restant(s)).";
+    return v;
+}
+
+bool token_usable(const recovery_flow& f, flow_kind kind, std::string_view secret_digest, timestamp now) {
+    return f.kind == kind && f.state == flow_state::verified && !f.decoy && now < f.token_expires_at &&
+           constant_time_equal(secret_digest, f.token_digest);
+}
+
+std::vector<std::string> flow_accounts(const recovery_flow& f) {
+    std::vector<std::string> out;
+    if (!f.identifier.empty()) out.push_back(f.identifier);
+    out.insert(out.end(), f.candidates.begin(), f.candidates.end());
+    return out;
 }
 
 std::optional<split_token> parse_flow_token(std::string_view token) {

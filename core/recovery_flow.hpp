@@ -79,6 +79,39 @@ struct recovery_flow {
 std::optional<errc> verify_blocker(const recovery_flow& f, std::optional<std::uint64_t> account_epoch,
                                    std::uint32_t max_attempts, timestamp now);
 
+// ---- the shared steps of the state machine: pure, `now` given --------------
+
+// Why a resend of this flow cannot proceed (410 flow_closed, 429 in the
+// cooldown), or nullopt when it can.
+std::optional<domain_error> resend_blocker(const recovery_flow& f, std::optional<std::uint64_t> account_epoch,
+                                           std::uint32_t max_attempts, duration cooldown, timestamp now);
+
+// A new code replaces the live one, which dies: its HMAC, a fresh expiry,
+// one more send.
+void renew_code(recovery_flow& f, std::string code_hmac, duration code_ttl, timestamp now);
+
+// What a verify that passed the blockers does to the flow, which it updates
+// to what must be stored: a right code consumes the code (open → verified,
+// the token's digest kept); a wrong one counts an attempt, and the last
+// allowed closes the flow.
+struct code_verdict {
+    bool verified = false;
+    std::uint32_t attempts_left = 0;  // after a wrong code
+    std::string journal_detail;       // after a wrong code: the line for the flow's accounts
+};
+// `right`: the code or link token matched (never true for a decoy);
+// `token_digest`: SHA-256 of the new token's secret, kept when right.
+code_verdict decide_code(recovery_flow& f, bool right, std::string token_digest, std::uint32_t max_attempts,
+                         duration token_ttl, timestamp now);
+
+// Whether the token of a verified flow (SHA-256 of its secret:
+// `secret_digest`) still completes a flow of `kind`.
+bool token_usable(const recovery_flow& f, flow_kind kind, std::string_view secret_digest, timestamp now);
+
+// The accounts a flow is about (its identifier, then its candidates): those
+// whose journal tells of its codes.
+std::vector<std::string> flow_accounts(const recovery_flow& f);
+
 // Splits "<flow id>.<secret>" tokens (reset, activation, link, confirmation).
 struct split_token {
     std::string flow_id;

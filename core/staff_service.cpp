@@ -7,7 +7,9 @@
 #include "core/contact.hpp"
 #include "core/establishment.hpp"
 #include "core/identifier.hpp"
+#include "core/journal_entry.hpp"
 #include "core/name_search.hpp"
+#include "core/password_history.hpp"
 
 namespace sesame {
 
@@ -138,14 +140,7 @@ result<account> staff_service::target(const staff_caller& who, staff_action acti
 
 journal_entry staff_service::journal_line(const staff_caller& who, const char* type, std::string detail,
                                           timestamp now) const {
-    journal_entry e;
-    e.at = now;
-    e.type = type;
-    e.ip = who.client.ip;
-    e.user_agent = who.client.user_agent.substr(0, 256);
-    e.actor = who.acc.identifier;
-    e.detail = std::move(detail);
-    return e;
+    return make_journal_entry(now, type, who.client, who.acc.identifier, std::move(detail));
 }
 
 account_record staff_service::record_of(account acc, timestamp now) {
@@ -464,12 +459,7 @@ result<std::string> staff_service::issue_activation_code(const staff_caller& who
     const std::string code = generate_activation_code(crypto_);
     // The old password stops working (kept in the history, so it cannot
     // come back); the code works once, as a password that must be changed.
-    if (!acc->password_hash.empty()) {
-        acc->password_history.insert(acc->password_history.begin(), acc->password_hash);
-        const std::size_t keep = accounts_.policy().password_history > 0 ? accounts_.policy().password_history - 1 : 0;
-        if (acc->password_history.size() > keep) acc->password_history.resize(keep);
-    }
-    acc->password_hash.clear();
+    rotate_password(*acc, {}, accounts_.policy().password_history);
     acc->activation_digest = activation_digest(crypto_, code);
     acc->must_change_password = true;
     ++acc->recovery_epoch;

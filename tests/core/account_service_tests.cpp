@@ -81,11 +81,7 @@ struct service_fixture {
         put(a);
         return a;
     }
-    void put(const account& a) {
-        changes c;
-        c.accounts.push_back({a, store.find_account(a.identifier)});
-        store.apply(c);
-    }
+    void put(const account& a) { store.put_account(a); }
     account stored(const std::string& id) { return store.find_account(id).value(); }
 
     result<login_success> login(const std::string& id, const std::string& password, timestamp at,

@@ -78,11 +78,7 @@ struct staff_fixture {
         put(a);
         return staff_caller{a, office};
     }
-    void put(const account& a) {
-        changes c;
-        c.accounts.push_back({a, store.find_account(a.identifier)});
-        store.apply(c);
-    }
+    void put(const account& a) { store.put_account(a); }
     account stored(const std::string& id) { return store.find_account(id).value(); }
     std::size_t count(const std::string& id, std::string_view type, std::string_view actor = {}) {
         std::size_t n = 0;

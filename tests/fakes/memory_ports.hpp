@@ -437,6 +437,12 @@ public:
     }
 
     // ---- for tests ----
+    // Stores `a` as a use case would (its index entries kept current).
+    void put_account(const account& a) {
+        changes c;
+        c.accounts.push_back({a, find_account(a.identifier)});
+        apply(c);
+    }
     // Every message in the outbox, whatever its status, by id.
     std::vector<outbox_message> all_messages() const {
         std::lock_guard lock(mutex_);
