@@ -37,6 +37,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "workers/mime.hpp"
+
 namespace sesame::workers {
 
 namespace asio = boost::asio;
@@ -135,33 +137,6 @@ std::string snippet_of(std::string_view body, const outbox_message& m) {
     return out;
 }
 
-std::string base64(std::string_view in) {
-    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                           static_cast<unsigned char>(in[i + 2]);
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += alphabet[v & 63];
-    }
-    if (i + 1 == in.size()) {
-        const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == in.size()) {
-        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
-
 std::string seconds_text(duration d) {
     const auto ms = d.count();
     if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
@@ -207,7 +182,7 @@ gateway parse_gateway(const std::string& url) {
         std::string credentials = u.user();
         credentials += ":";
         credentials += u.password();
-        g.authorization = "Basic " + base64(credentials);
+        g.authorization = "Basic " + mime::base64(credentials);
     }
     return g;
 }

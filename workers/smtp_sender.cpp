@@ -17,7 +17,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
@@ -226,14 +225,6 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_reply_bytes = 64 * 1024;
-
-std::string base64(std::string_view in) {
-    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-    out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
-    return out;
-}
 
 bool is_ascii(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -595,7 +586,7 @@ struct smtp_sender::impl {
                 token += user;
                 token += '\0';
                 token += password;
-                const std::string auth_cmd = "AUTH PLAIN " + base64(token);
+                const std::string auth_cmd = "AUTH PLAIN " + mime::base64(token);
                 auto [ec, r] = co_await command(c, auth_cmd);
                 if (ec) co_return io_failure(ec, "AUTH");
                 if (r.code != 235) co_return session_refused(r);
@@ -603,11 +594,11 @@ struct smtp_sender::impl {
                 auto [ec, r] = co_await command(c, "AUTH LOGIN");
                 if (ec) co_return io_failure(ec, "AUTH");
                 if (r.code != 334) co_return session_refused(r);
-                const std::string user_line = base64(user);
+                const std::string user_line = mime::base64(user);
                 std::tie(ec, r) = co_await command(c, user_line);
                 if (ec) co_return io_failure(ec, "AUTH");
                 if (r.code != 334) co_return session_refused(r);
-                const std::string password_line = base64(password);
+                const std::string password_line = mime::base64(password);
                 std::tie(ec, r) = co_await command(c, password_line);
                 if (ec) co_return io_failure(ec, "AUTH");
                 if (r.code != 235) co_return session_refused(r);
