@@ -47,9 +47,12 @@ public:
     // - Terminal cancellation of the awaiting coroutine (delivery_service's
     //   stop past its stop_timeout) must make it complete promptly, by
     //   throwing operation_aborted or returning a failure.
-    // - Called concurrently by up to `concurrency` workers of its channel, on
-    //   one executor (a strand): implementations guard their shared state
-    //   (connection pools) for that.
+    // - Called concurrently by up to `concurrency` workers of its channel,
+    //   all coroutines on ONE strand (delivery_service's): implementations
+    //   keep their shared state (the connection_pool of SMTP and SMS) on
+    //   that strand, with no lock, touched only between suspension points.
+    //   (file_sender, shared by both channels, holds nothing but its file,
+    //   written with one write(2) per message.)
     // - `m` is owned by the caller and outlives the returned awaitable.
     // - `detail` never holds the text, subject or html (they carry codes).
     virtual boost::asio::awaitable<send_result> send(const outbox_message& m) = 0;

@@ -28,15 +28,13 @@
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
-#include <atomic>
-#include <deque>
-#include <mutex>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "workers/connection_pool.hpp"
 #include "workers/mime.hpp"
 
 namespace sesame::workers {
@@ -193,26 +191,18 @@ struct connection {
     std::unique_ptr<beast::tcp_stream> plain;
     std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
     beast::flat_buffer buffer;
-    steady::time_point idle_since{};
 
     beast::tcp_stream& tcp() { return secure ? secure->next_layer() : *plain; }
 };
 
-// A coroutine waiting for a pooled connection; woken by cancelling its timer.
-struct waiter {
-    explicit waiter(const asio::any_io_executor& ex) : timer(ex) {}
-    asio::steady_timer timer;
-    bool woken = false;  // under the pool mutex
-};
-
 // A name resolution that may outlive its caller (getaddrinfo cannot be
 // interrupted): the caller waits on `done` up to its deadline, the result
-// lands here whenever it comes.
+// lands here whenever it comes. Touched on the caller's strand only (the
+// completion is bound to it).
 struct resolution {
     resolution(const asio::any_io_executor& io, const asio::any_io_executor& caller) : resolver(io), done(caller) {}
     tcp::resolver resolver;
     asio::steady_timer done;
-    std::mutex mutex;
     bool finished = false;
     error_code ec;
     tcp::resolver::results_type results;
@@ -281,10 +271,13 @@ asio::awaitable<exchange_result> exchange_on(Stream& stream, connection& c,
 
 struct sms_sender::impl {
     impl(asio::any_io_executor e, sms_options o)
-        : ex(std::move(e)), opts(std::move(o)), gw(parse_gateway(opts.url)), ssl(asio::ssl::context::tls_client) {
+        : ex(std::move(e)),
+          opts(std::move(o)),
+          gw(parse_gateway(opts.url)),
+          ssl(asio::ssl::context::tls_client),
+          pool(opts.max_connections, idle_limit) {
         if (opts.format != "json" && opts.format != "kannel")
             throw std::invalid_argument("sms.format: json or kannel");
-        if (opts.max_connections == 0) opts.max_connections = 1;
         if (gw.tls) {
             SSL_CTX_set_min_proto_version(ssl.native_handle(), TLS1_2_VERSION);
             if (opts.verify_tls) {
@@ -296,21 +289,12 @@ struct sms_sender::impl {
         }
     }
 
-    ~impl() {
-        std::lock_guard lock(mutex);
-        idle.clear();
-    }
-
     asio::any_io_executor ex;
     sms_options opts;
     gateway gw;
     asio::ssl::context ssl;
-    std::atomic<std::uint64_t> opened{0};
-
-    std::mutex mutex;  // guards the pool below
-    std::vector<std::unique_ptr<connection>> idle;
-    std::uint32_t open = 0;  // connections leased, connecting or idle
-    std::deque<std::shared_ptr<waiter>> waiters;
+    connection_pool<connection> pool;
+    std::uint64_t opened = 0;
 
     bool json_format() const { return opts.format == "json"; }
 
@@ -335,85 +319,6 @@ struct sms_sender::impl {
         return req;
     }
 
-    // Wakes the oldest waiter that is not woken yet. Under `mutex`.
-    void wake_one_locked() {
-        while (!waiters.empty()) {
-            std::shared_ptr<waiter> w = std::move(waiters.front());
-            waiters.pop_front();
-            if (w->woken) continue;
-            w->woken = true;
-            auto wake = [w] { w->timer.cancel(); };
-            asio::post(w->timer.get_executor(), std::move(wake));
-            return;
-        }
-    }
-
-    // Returns an idle connection (reused), or nullptr with a slot reserved
-    // for a new one, or nullopt past the deadline. Throws on cancellation.
-    asio::awaitable<std::optional<std::unique_ptr<connection>>> take(steady::time_point deadline) {
-        const asio::any_io_executor caller = co_await asio::this_coro::executor;
-        for (;;) {
-            std::shared_ptr<waiter> w;
-            std::vector<std::unique_ptr<connection>> stale;
-            std::optional<std::unique_ptr<connection>> got;
-            {
-                std::lock_guard lock(mutex);
-                const auto now = steady::now();
-                for (auto it = idle.begin(); it != idle.end();) {
-                    if (now - (*it)->idle_since > idle_limit) {
-                        stale.push_back(std::move(*it));
-                        it = idle.erase(it);
-                        --open;
-                    } else {
-                        ++it;
-                    }
-                }
-                if (!idle.empty()) {
-                    got = std::move(idle.back());
-                    idle.pop_back();
-                } else if (open < opts.max_connections) {
-                    ++open;
-                    got = std::unique_ptr<connection>();
-                } else {
-                    w = std::make_shared<waiter>(caller);
-                    w->timer.expires_at(deadline);
-                    waiters.push_back(w);
-                }
-            }
-            stale.clear();
-            if (got) co_return got;
-            [[maybe_unused]] auto [ec] = co_await w->timer.async_wait(tuple_awaitable);
-            const asio::cancellation_state cs = co_await asio::this_coro::cancellation_state;
-            const bool cancelled = cs.cancelled() != asio::cancellation_type::none;
-            bool woken = false;
-            {
-                std::lock_guard lock(mutex);
-                woken = w->woken;
-                auto it = std::find(waiters.begin(), waiters.end(), w);
-                if (it != waiters.end()) waiters.erase(it);
-                if (cancelled && woken) wake_one_locked();  // pass the turn on
-            }
-            if (cancelled) throw boost::system::system_error(asio::error::operation_aborted);
-            if (!woken && steady::now() >= deadline) co_return std::nullopt;
-        }
-    }
-
-    // Gives a connection back: kept idle, or closed (its slot freed).
-    void give_back(std::unique_ptr<connection> c, bool keep) {
-        std::unique_ptr<connection> closing;
-        {
-            std::lock_guard lock(mutex);
-            if (keep && c) {
-                c->idle_since = steady::now();
-                idle.push_back(std::move(c));
-            } else {
-                closing = std::move(c);
-                --open;
-            }
-            wake_one_locked();
-        }
-    }
-
     // Resolves (unless the host is an address) and connects, then the TLS
     // handshake. nullptr and `detail` on failure. Throws on cancellation.
     asio::awaitable<std::unique_ptr<connection>> connect(steady::time_point deadline, std::string& detail) {
@@ -425,7 +330,6 @@ struct sms_sender::impl {
             auto r = std::make_shared<resolution>(ex, caller);
             r->done.expires_at(deadline);
             auto on_resolved = [r](const error_code& ec, tcp::resolver::results_type results) {
-                std::lock_guard lock(r->mutex);
                 r->finished = true;
                 r->ec = ec;
                 r->results = std::move(results);
@@ -437,7 +341,6 @@ struct sms_sender::impl {
             r->resolver.async_resolve(gw.host, std::to_string(gw.port), std::move(bound));
             [[maybe_unused]] auto [wec] = co_await r->done.async_wait(tuple_awaitable);
             co_await throw_if_cancelled();
-            std::lock_guard lock(r->mutex);
             if (!r->finished) {
                 detail = "resolve " + gw.host + ": timeout (" + seconds_text(opts.timeout) + ")";
                 co_return nullptr;
@@ -462,7 +365,7 @@ struct sms_sender::impl {
             detail = step_error("connect", cec, opts.timeout);
             co_return nullptr;
         }
-        opened.fetch_add(1);
+        ++opened;
         if (gw.tls) {
             SSL* h = c->secure->native_handle();
             if (!gw.address && !SSL_set_tlsext_host_name(h, gw.host.c_str())) {
@@ -495,7 +398,7 @@ sms_sender::sms_sender(asio::any_io_executor ex, sms_options opts)
 
 sms_sender::~sms_sender() = default;
 
-std::uint64_t sms_sender::connections_opened() const { return impl_->opened.load(); }
+std::uint64_t sms_sender::connections_opened() const { return impl_->opened; }
 
 asio::awaitable<send_result> sms_sender::send(const outbox_message& m) {
     impl& s = *impl_;
@@ -503,37 +406,28 @@ asio::awaitable<send_result> sms_sender::send(const outbox_message& m) {
     const auto deadline = steady::now() + s.opts.timeout;
     const http::request<http::string_body> req = s.make_request(m);
     for (int round = 0;; ++round) {
-        auto taken = co_await s.take(deadline);
-        if (!taken)
+        auto lease = co_await s.pool.acquire(deadline);
+        if (!lease)
             co_return send_result{send_result::temporary_failure,
                                   "no free gateway connection within " + seconds_text(s.opts.timeout), {}};
-        std::unique_ptr<connection> c = std::move(*taken);
-        const bool reused = c != nullptr;
-        if (!c) {
+        if (!lease.connection) {
             std::string detail;
-            try {
-                c = co_await s.connect(deadline, detail);
-            } catch (...) {
-                s.give_back(nullptr, false);
-                throw;
-            }
-            if (!c) {
-                s.give_back(nullptr, false);
-                co_return send_result{send_result::temporary_failure, detail, {}};
-            }
+            lease.connection = co_await s.connect(deadline, detail);
+            if (!lease.connection) co_return send_result{send_result::temporary_failure, detail, {}};
         }
+        connection& c = *lease.connection;
         exchange_result x;
-        if (c->secure)
-            x = co_await exchange_on(*c->secure, *c, req, deadline, s.opts.timeout);
+        if (c.secure)
+            x = co_await exchange_on(*c.secure, c, req, deadline, s.opts.timeout);
         else
-            x = co_await exchange_on(*c->plain, *c, req, deadline, s.opts.timeout);
+            x = co_await exchange_on(*c.plain, c, req, deadline, s.opts.timeout);
         if (x.ok) {
-            s.give_back(std::move(c), x.keep_alive);
+            if (x.keep_alive) lease.keep();
             co_return classify(x.status, x.body, s.json_format(), m);
         }
-        s.give_back(std::move(c), false);
+        lease.discard();
         co_await throw_if_cancelled();
-        if (reused && x.stale && round == 0 && steady::now() < deadline) continue;
+        if (lease.reused() && x.stale && round == 0 && steady::now() < deadline) continue;
         co_return send_result{send_result::temporary_failure, x.detail, {}};
     }
 }

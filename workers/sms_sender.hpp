@@ -31,7 +31,9 @@ class sms_sender final : public sender {
 public:
     // Throws std::invalid_argument when `url` is not http(s) with a host, or
     // `format` is neither "json" nor "kannel". Sockets live on strands of
-    // `ex`. Opens nothing until the first send.
+    // `ex`. Opens nothing until the first send. Threads: send() is called
+    // from coroutines on ONE strand, as workers/sender.hpp promises: the pool
+    // (workers/connection_pool.hpp) has no lock.
     sms_sender(boost::asio::any_io_executor ex, sms_options opts);
     // Closes idle connections. Destroy only once no send() is in flight.
     ~sms_sender() override;

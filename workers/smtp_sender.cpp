@@ -23,12 +23,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <deque>
-#include <list>
 #include <stdexcept>
 
 #include "core/contact.hpp"
 #include "core/log.hpp"
+#include "workers/connection_pool.hpp"
 #include "workers/mime.hpp"
 
 namespace sesame::workers {
@@ -263,10 +262,8 @@ struct smtp_sender::impl {
     struct connection {
         beast::ssl_stream<beast::tcp_stream> stream;
         bool tls = false;
-        bool ready = false;  // greeting, EHLO, STARTTLS and AUTH done
         std::string rbuf;    // bytes read past the last reply
         smtp::capabilities caps;
-        steady::time_point idle_since{};
 
         connection(const asio::any_io_executor& ex, ssl::context& ctx) : stream(ex, ctx) {}
         beast::tcp_stream& tcp() { return stream.next_layer(); }
@@ -274,27 +271,6 @@ struct smtp_sender::impl {
             error_code ignored;
             tcp().socket().close(ignored);
         }
-    };
-
-    // A pool slot held by one send(): given back on success, discarded
-    // (socket closed, slot freed) otherwise, including on exceptions.
-    struct lease {
-        impl* owner = nullptr;
-        std::unique_ptr<connection> c;
-        lease() = default;
-        lease(impl* o, std::unique_ptr<connection> conn) : owner(o), c(std::move(conn)) {}
-        lease(lease&& o) noexcept : owner(o.owner), c(std::move(o.c)) {}
-        lease& operator=(lease&&) = delete;
-        ~lease() {
-            if (c) owner->discard(std::move(c));
-        }
-        void give_back() { owner->put_idle(std::move(c)); }
-    };
-
-    struct waiter {
-        asio::steady_timer timer;
-        bool woken = false;
-        explicit waiter(const asio::any_io_executor& ex) : timer(ex) {}
     };
 
     // A step's result: the send_result and what to do with the session.
@@ -312,12 +288,11 @@ struct smtp_sender::impl {
     ssl::context tls_ctx{ssl::context::tls_client};
     std::optional<dkim::signer> signer;
 
-    std::deque<std::unique_ptr<connection>> idle;  // most recently used at the back
-    std::uint32_t open = 0;                        // idle + leased
-    std::list<waiter*> waiters;
+    connection_pool<connection> pool;
     std::uint64_t opened = 0;
 
-    impl(asio::any_io_executor e, smtp_options o) : ex(std::move(e)), opts(std::move(o)) {
+    impl(asio::any_io_executor e, smtp_options o)
+        : ex(std::move(e)), opts(std::move(o)), pool(opts.max_connections, opts.max_idle) {
         auto parsed = smtp::parse_url(opts.url);
         if (!parsed) throw std::invalid_argument("smtp.url: expected smtp://, smtp+starttls:// or smtps://host[:port]");
         ep = std::move(*parsed);
@@ -327,7 +302,6 @@ struct smtp_sender::impl {
         helo = opts.helo_name.empty() ? std::string(mime::domain_of(from.address)) : opts.helo_name;
         if (helo.empty() || !is_ascii(helo) || helo.find_first_of(" \r\n\t") != std::string::npos)
             throw std::invalid_argument("smtp: invalid HELO name");
-        if (opts.max_connections == 0) opts.max_connections = 1;
         if (opts.timeout <= duration::zero()) throw std::invalid_argument("smtp.timeout must be positive");
         if (opts.dkim) signer.emplace(std::move(*opts.dkim));
         opts.dkim.reset();
@@ -346,73 +320,6 @@ struct smtp_sender::impl {
                                             ec.message());
         } else {
             tls_ctx.set_verify_mode(ssl::verify_none);
-        }
-    }
-
-    ~impl() {
-        for (auto& c : idle) c->close();
-    }
-
-    // ---- pool (caller's strand only) ----
-
-    void wake_one() {
-        if (waiters.empty()) return;
-        waiter* w = waiters.front();
-        waiters.pop_front();
-        w->woken = true;
-        w->timer.cancel();
-    }
-
-    void discard(std::unique_ptr<connection> c) {
-        c->close();
-        --open;
-        wake_one();
-    }
-
-    void put_idle(std::unique_ptr<connection> c) {
-        c->idle_since = steady::now();
-        beast::get_lowest_layer(c->stream).expires_never();
-        idle.push_back(std::move(c));
-        wake_one();
-    }
-
-    // A lease on an idle session, or on a new unconnected one when fewer
-    // than max_connections are open; else waits (at most opts.timeout) for
-    // one to be given back. An empty lease when none came in time.
-    asio::awaitable<lease> acquire() {
-        const auto deadline = steady::now() + opts.timeout;
-        for (;;) {
-            const auto now = steady::now();
-            while (!idle.empty() && now - idle.front()->idle_since > opts.max_idle) {
-                idle.front()->close();
-                idle.pop_front();
-                --open;
-            }
-            if (!idle.empty()) {
-                auto c = std::move(idle.back());
-                idle.pop_back();
-                co_return lease(this, std::move(c));
-            }
-            if (open < opts.max_connections) {
-                ++open;
-                co_return lease(this, std::make_unique<connection>(ex, tls_ctx));
-            }
-            if (now >= deadline) co_return lease{};
-            waiter w(ex);
-            w.timer.expires_at(deadline);
-            waiters.push_back(&w);
-            auto it = std::prev(waiters.end());
-            struct unlink {
-                std::list<waiter*>& l;
-                std::list<waiter*>::iterator it;
-                waiter& w;
-                ~unlink() {
-                    if (!w.woken) l.erase(it);
-                }
-            } guard{waiters, it, w};
-            auto [ec] = co_await w.timer.async_wait(nothrow);
-            if (!w.woken && ec == asio::error::operation_aborted)
-                throw boost::system::system_error(asio::error::operation_aborted);  // the caller cancelled us
         }
     }
 
@@ -606,7 +513,6 @@ struct smtp_sender::impl {
                 co_return outcome{permanent("AUTH PLAIN ou LOGIN non proposé par le serveur"), false, false};
             }
         }
-        c.ready = true;
         co_return std::nullopt;
     }
 
@@ -710,15 +616,17 @@ struct smtp_sender::impl {
         const bool needs_utf8 = !is_ascii(m.to) || !is_ascii(from.address);
 
         for (int attempt = 0;; ++attempt) {
-            lease l = co_await acquire();
-            if (!l.c) {
+            const auto deadline = steady::now() + opts.timeout;
+            auto l = co_await pool.acquire(deadline);
+            if (!l) {
                 log::warn("smtp_pool_exhausted", {{"id", m.id}, {"to", masked}});
                 co_return temporary("aucune connexion SMTP libre dans le délai");
             }
-            const bool reused = l.c->ready;
+            const bool reused = l.reused();
             if (!reused) {
+                l.connection = std::make_unique<connection>(ex, tls_ctx);
                 ++opened;
-                if (auto failed = co_await open_session(*l.c)) {
+                if (auto failed = co_await open_session(*l.connection)) {
                     co_await throw_if_cancelled();
                     log::warn("smtp_session_failed", {{"id", m.id},
                                                       {"to", masked},
@@ -728,14 +636,17 @@ struct smtp_sender::impl {
                     co_return std::move(failed->result);
                 }
             }
-            outcome o = co_await transaction(*l.c, reused, m.to, data, needs_utf8);
+            outcome o = co_await transaction(*l.connection, reused, m.to, data, needs_utf8);
             if (o.result.outcome != send_result::accepted) co_await throw_if_cancelled();
             if (o.stale && attempt == 0) {
                 log::info("smtp_session_stale", {{"detail", o.result.detail}});
                 continue;  // the lease discards the stale session; next turn opens a new one
             }
             // Bytes left unread after the final reply would desynchronise the next transaction.
-            if (o.keep && l.c->rbuf.empty()) l.give_back();
+            if (o.keep && l.connection->rbuf.empty()) {
+                beast::get_lowest_layer(l.connection->stream).expires_never();
+                l.keep();
+            }
             if (o.result.outcome != send_result::accepted)
                 log::warn("smtp_send_failed", {{"id", m.id},
                                                {"to", masked},
@@ -746,10 +657,8 @@ struct smtp_sender::impl {
     }
 
     asio::awaitable<void> close_all() {
-        while (!idle.empty()) {
-            auto c = std::move(idle.front());
-            idle.pop_front();
-            --open;
+        auto idle = pool.take_idle();
+        for (auto& c : idle) {
             try {
                 auto [ec, r] = co_await command(*c, "QUIT");
                 (void)ec;
@@ -773,6 +682,6 @@ asio::awaitable<void> smtp_sender::close() { return impl_->close_all(); }
 
 std::uint64_t smtp_sender::sessions_opened() const { return impl_->opened; }
 
-std::size_t smtp_sender::idle_sessions() const { return impl_->idle.size(); }
+std::size_t smtp_sender::idle_sessions() const { return impl_->pool.idle(); }
 
 }  // namespace sesame::workers

@@ -84,11 +84,9 @@ capabilities parse_ehlo(const reply& r);
 
 }  // namespace smtp
 
-// Threads: send() and close() must all be called from coroutines running on
-// ONE strand (or a single-threaded io_context): the pool is unguarded state
-// touched only between suspension points. The delivery_service calls send()
-// from its worker coroutines on its own strand, which satisfies this.
-// Sockets and timers use `ex`.
+// Threads: send() and close() are called from coroutines on ONE strand (or a
+// single-threaded io_context), as workers/sender.hpp promises: the pool
+// (workers/connection_pool.hpp) has no lock. Sockets use `ex`.
 class smtp_sender final : public sender {
 public:
     // Checks the URL and From, parses the DKIM key: throws
