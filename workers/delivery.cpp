@@ -13,20 +13,19 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <deque>
 #include <exception>
 #include <list>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
-#include <unordered_set>
 #include <utility>
 
 #include "core/contact.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "workers/delivery_queue.hpp"
+#include "workers/id_handoff.hpp"
 #include "workers/offload.hpp"
 
 namespace sesame::workers {
@@ -103,6 +102,8 @@ struct delivery_service::impl {
           outbox(store),
           clk(c),
           opt(o),
+          handoff(o.queue_capacity),
+          queue(o.queue_capacity),
           channels{channel_state(strand), channel_state(strand)},
           intake_signal(strand),
           delay_timer(strand),
@@ -151,21 +152,19 @@ struct delivery_service::impl {
     outbox_repository& outbox;
     const clock& clk;
     delivery_options opt;
+
+    // ---- shared with notify() (any thread): its own lock ----
+    id_handoff handoff;  // notified ids, carried to the strand by one post per batch
+
+    // ---- strand only ----
+    delivery_queue queue;  // the ids held, by state; the capacity
     std::array<channel_state, 2> channels;
     gauge* incoming_depth = nullptr;
     gauge* retry_waiting = nullptr;
     counter* dropped = nullptr;
     counter* unsaved_writes = nullptr;
 
-    // ---- shared with notify() (any thread): under mu ----
-    std::mutex mu;
-    std::atomic<bool> stopping{false};
-    std::unordered_set<std::string> tracked;  // queued, loading, routed, sending, waiting a retry or unsaved
-    std::deque<std::string> intake;
-    std::size_t queued = 0;  // intake + being loaded + routed: bounded by queue_capacity
-    bool wake_posted = false;
-
-    // ---- strand only ----
+    bool stopping = false;
     asio::steady_timer intake_signal;  // never expires; cancel() wakes the loaders
     std::multimap<steady::time_point, std::string> delayed;
     asio::steady_timer delay_timer;
@@ -180,84 +179,50 @@ struct delivery_service::impl {
     bool stopped = false;
     std::vector<std::function<void()>> done_callbacks;
 
-    // ---- tracking (thread-safe) ----
+    // ---- the ids: handed over in batches, then tracked on the strand ----
 
+    // Any thread. The ids that do not fit in the hand-off are counted as
+    // dropped now; the others reach admit_batch() with one post per batch.
     void notify(const std::vector<std::string>& ids) {
-        std::lock_guard lock(mu);
-        if (stopping.load()) return;
+        auto post_wake = [this] { asio::post(strand, [this] { admit_batch(); }); };
+        if (const std::size_t refused = handoff.offer(ids, post_wake)) dropped->inc(refused);
+    }
+
+    void admit_batch() {
+        const std::vector<std::string> batch = handoff.take();
+        if (stopping) return;
         bool added = false;
-        for (const auto& id : ids) {
-            if (tracked.count(id)) continue;
-            if (queued >= opt.queue_capacity) {
-                dropped->inc();
-                continue;
+        for (const auto& id : batch) {
+            switch (queue.admit(id)) {
+                case delivery_queue::admission::queued: added = true; break;
+                case delivery_queue::admission::full: dropped->inc(); break;
+                case delivery_queue::admission::held_already: break;
             }
-            tracked.insert(id);
-            intake.push_back(id);
-            ++queued;
-            added = true;
         }
-        incoming_depth->set(static_cast<std::int64_t>(intake.size()));
-        // One wake-up in flight at most, so posts stay bounded. Posted under
-        // mu so that none is posted after stop set `stopping`.
-        if (added && !wake_posted) {
-            wake_posted = true;
-            asio::post(strand, [this] {
-                {
-                    std::lock_guard inner(mu);
-                    wake_posted = false;
-                }
-                intake_signal.cancel();
-            });
-        }
+        incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
+        if (added) intake_signal.cancel();
     }
 
-    bool try_track(const std::string& id) {
-        std::lock_guard lock(mu);
-        return tracked.insert(id).second;
-    }
-
-    void release(const std::string& id) {
-        std::lock_guard lock(mu);
-        tracked.erase(id);
-    }
-
-    // Puts a tracked id back in the incoming queue (strand), or releases it
-    // when the queue is full (the rescan will find it).
+    // A held id whose retry is due goes back to the incoming queue, or is
+    // released when the queue is full (the rescan will find it) or stopping.
     bool requeue(const std::string& id) {
-        {
-            std::lock_guard lock(mu);
-            if (stopping.load()) {
-                tracked.erase(id);
-                return false;
-            }
-            if (queued >= opt.queue_capacity) {
-                tracked.erase(id);
-                dropped->inc();
-                return false;
-            }
-            intake.push_back(id);
-            ++queued;
-            incoming_depth->set(static_cast<std::int64_t>(intake.size()));
+        if (stopping) {
+            queue.release(id);
+            return false;
         }
+        if (!queue.requeue(id)) {
+            dropped->inc();
+            return false;
+        }
+        incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
         intake_signal.cancel();
         return true;
     }
 
     std::optional<std::string> pop_intake() {
-        std::lock_guard lock(mu);
-        if (intake.empty()) return std::nullopt;
-        std::string id = std::move(intake.front());
-        intake.pop_front();
-        incoming_depth->set(static_cast<std::int64_t>(intake.size()));
+        auto id = queue.next();
+        incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
         return id;
-    }
-
-    // An id leaves the queue without being routed.
-    void unqueue(const std::string& id) {
-        std::lock_guard lock(mu);
-        --queued;
-        tracked.erase(id);
     }
 
     void route(outbox_message m) {
@@ -274,15 +239,14 @@ struct delivery_service::impl {
         ready_item item = std::move(cs.ready.front());
         cs.ready.pop_front();
         cs.depth->set(static_cast<std::int64_t>(cs.ready.size()));
-        std::lock_guard lock(mu);
-        --queued;
+        queue.taken(item.id);
         return item;
     }
 
     // Waits on the retry timer until next_attempt_at (a tracked id).
     void schedule_retry(const std::string& id, timestamp at) {
-        if (stopping.load()) {
-            release(id);
+        if (stopping) {
+            queue.release(id);
             return;
         }
         const auto wait = std::max(duration{0}, at - clk.now());
@@ -338,7 +302,7 @@ struct delivery_service::impl {
         if (m.status == message_status::pending)
             schedule_retry(m.id, m.next_attempt_at);
         else
-            release(m.id);
+            queue.release(m.id);
     }
 
     asio::awaitable<void> retry_unsaved() {
@@ -378,17 +342,21 @@ struct delivery_service::impl {
         }
         std::size_t queued_now = 0, waiting = 0;
         for (const auto& m : pending) {
-            if (stopping.load()) break;
+            if (stopping) break;
             if (m.status != message_status::pending) continue;
             const bool due = m.next_attempt_at <= now;
-            if (!due && !replay) continue;
-            if (!try_track(m.id)) continue;
             if (due) {
-                if (requeue(m.id)) ++queued_now;
-            } else {
+                const auto admitted = queue.admit(m.id);
+                if (admitted == delivery_queue::admission::full) dropped->inc();
+                if (admitted == delivery_queue::admission::queued) ++queued_now;
+            } else if (replay && queue.hold(m.id)) {
                 schedule_retry(m.id, m.next_attempt_at);
                 ++waiting;
             }
+        }
+        if (queued_now > 0) {
+            incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
+            intake_signal.cancel();
         }
         if (replay)
             log::info("outbox_replayed", {{"pending", pending.size()}, {"queued", queued_now}, {"waiting", waiting}});
@@ -403,7 +371,7 @@ struct delivery_service::impl {
         // from a co_await half-way through a store call.
         co_await asio::this_coro::throw_if_cancelled(false);
         for (;;) {
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             auto id = pop_intake();
             if (!id) {
                 boost::system::error_code ec;
@@ -416,8 +384,8 @@ struct delivery_service::impl {
             } catch (const std::exception& e) {
                 log::error("delivery_load_failed", {{"id", *id}, {"error", e.what()}});
             }
-            if (!m || m->status != message_status::pending || stopping.load()) {
-                unqueue(*id);
+            if (!m || m->status != message_status::pending || stopping) {
+                queue.release(*id);
                 continue;
             }
             route(std::move(*m));
@@ -428,7 +396,7 @@ struct delivery_service::impl {
         co_await asio::this_coro::throw_if_cancelled(false);
         auto& cs = channels[index_of(ch)];
         for (;;) {
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             auto item = pop_ready(cs);
             if (!item) {
                 boost::system::error_code ec;
@@ -464,7 +432,7 @@ struct delivery_service::impl {
                 log::error("delivery_load_failed", {{"id", item.id}, {"error", e.what()}});
             }
             if (!loaded || loaded->status != message_status::pending) {
-                release(item.id);
+                queue.release(item.id);
                 co_return;
             }
             m = std::move(*loaded);
@@ -497,7 +465,7 @@ struct delivery_service::impl {
         try {
             r = co_await cs.out->send(m);
         } catch (const std::exception& e) {
-            if (stopping.load()) interrupted = true;
+            if (stopping) interrupted = true;
             r = send_result{send_result::temporary_failure, std::string("sender error: ") + e.what(), {}};
         }
         cs.latency->observe(std::chrono::duration<double>(steady::now() - started_at).count());
@@ -505,7 +473,7 @@ struct delivery_service::impl {
             // Cut short by stop(): whether the transport took it is unknown;
             // it stays pending, unchanged, for the next start.
             log_attempt(log::level::warn, "message_send_interrupted", m, r.detail);
-            release(m.id);
+            queue.release(m.id);
             co_return;
         }
 
@@ -549,11 +517,11 @@ struct delivery_service::impl {
     asio::awaitable<void> run_delays() {
         co_await asio::this_coro::throw_if_cancelled(false);
         for (;;) {
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             delay_timer.expires_at(delayed.empty() ? steady::time_point::max() : delayed.begin()->first);
             boost::system::error_code ec;
             co_await delay_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             const auto now = steady::now();
             while (!delayed.empty() && delayed.begin()->first <= now) {
                 auto node = delayed.extract(delayed.begin());
@@ -569,7 +537,7 @@ struct delivery_service::impl {
             rescan_timer.expires_after(opt.rescan_interval);
             boost::system::error_code ec;
             co_await rescan_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             co_await retry_unsaved();
             co_await rescan(false);
         }
@@ -621,15 +589,11 @@ struct delivery_service::impl {
         done_callbacks.push_back(std::move(done));
         if (stop_begun) return;
         stop_begun = true;
-        {
-            std::lock_guard lock(mu);
-            stopping.store(true);
-            // Queued ids are forgotten: their messages stay pending in the outbox.
-            for (const auto& id : intake) tracked.erase(id);
-            queued -= intake.size();
-            intake.clear();
-            incoming_depth->set(0);
-        }
+        stopping = true;
+        handoff.close();
+        // Queued ids are forgotten: their messages stay pending in the outbox.
+        queue.clear_incoming();
+        incoming_depth->set(0);
         intake_signal.cancel();
         for (auto& cs : channels) cs.signal.cancel();
         delay_timer.cancel();
@@ -647,7 +611,7 @@ struct delivery_service::impl {
     }
 
     asio::awaitable<void> run_stop() {
-        // Wake-ups posted by notify() before `stopping` was set run first.
+        // Batches posted by notify() before the hand-off closed run first.
         co_await asio::post(strand, asio::use_awaitable);
         if (live > 0) {
             stop_timer.expires_after(opt.stop_timeout);

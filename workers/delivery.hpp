@@ -4,14 +4,16 @@
 // start-up replay and a graceful stop. Depends on core (ports, clock,
 // metrics, log, contact masking), Asio and workers/; never on net/ or store/.
 //
-// PATH OF A MESSAGE. notify(ids) (any thread) -> bounded incoming queue of
-// ids -> a loader reads the message from the outbox (thread pool) and routes
-// it by channel -> an SMS or e-mail worker checks expiry, calls
-// sender::send(), records the attempt and writes the new status (thread
-// pool) -> done, or waits for its retry on the single retry timer, then
-// goes back to the incoming queue. An id is handled by at most one of these
-// stages at a time (the in-memory set of tracked ids), so notify(), the
-// replay and the rescan never queue a message twice.
+// PATH OF A MESSAGE. notify(ids) (any thread) -> the hand-off
+// (workers/id_handoff.hpp: ids accumulate, one post carries the whole batch
+// to the strand) -> bounded incoming queue of ids -> a loader reads the
+// message from the outbox (thread pool) and routes it by channel -> an SMS
+// or e-mail worker checks expiry, calls sender::send(), records the attempt
+// and writes the new status (thread pool) -> done, or waits for its retry on
+// the single retry timer, then goes back to the incoming queue. An id is
+// handled by at most one of these stages at a time (the ids held by
+// workers/delivery_queue.hpp, on the strand), so notify(), the replay and
+// the rescan never queue a message twice.
 //
 // DELIVERY IS AT LEAST ONCE ACROSS CRASHES, EXACTLY ONCE WITHIN A PROCESS.
 // The status is written (buffered: it survives a crash of the process; a power
@@ -71,9 +73,10 @@ duration retry_backoff(const delivery_options& o, std::uint32_t attempts);
 //   sesame_delivery_notify_dropped_total          counter: ids not queued because the queue was full
 //   sesame_delivery_status_unsaved_total          counter: status writes that failed (retried later)
 //
-// Threads: notify() is safe from any thread; start() and stop() too (they
-// post to the service's strand). Everything else runs on a strand of `io`;
-// store calls run on `blocking`. The service references every constructor
+// Threads: notify() is safe from any thread (the hand-off's lock); start()
+// and stop() too (they post to the service's strand). Everything else, the
+// bookkeeping of ids included, runs on a strand of `io`, with no lock; store
+// calls run on `blocking`. The service references every constructor
 // argument; all must outlive it.
 class delivery_service final : public outbox_notifier {
 public:
@@ -87,10 +90,12 @@ public:
     delivery_service& operator=(const delivery_service&) = delete;
 
     // Queues ids of messages just committed to the outbox. Never blocks (a
-    // short mutex). An id already tracked is ignored; past queue_capacity the
-    // id is dropped from memory and counted (the message stays pending in the
-    // outbox and the next rescan queues it). Ignored once stop() has begun.
-    // Ids notified before start() wait for it.
+    // short lock): the ids join the current batch, and only the first id of a
+    // batch posts a wake-up to the strand, which takes the whole batch. An id
+    // already held is ignored there; past queue_capacity (in the batch or in
+    // the queue) an id is dropped from memory and counted (the message stays
+    // pending in the outbox and the next rescan queues it). Ignored once
+    // stop() has begun. Ids notified before start() wait for it.
     void notify(const std::vector<std::string>& message_ids) override;
 
     // Spawns the workers, loaders, retry timer and periodic rescan, and
