@@ -1,9 +1,12 @@
 // The one interface every outbox sender implements: the file outbox, the SMTP
 // client and the SMS gateway clients. Depends on core/outbox.hpp
-// and Asio's awaitable only.
+// and Asio's awaitable and cancellation state only.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/system/system_error.hpp>
 #include <string>
 
 #include "core/outbox.hpp"
@@ -57,5 +60,14 @@ public:
     // - `detail` never holds the text, subject or html (they carry codes).
     virtual boost::asio::awaitable<send_result> send(const outbox_message& m) = 0;
 };
+
+// For senders: a step that failed because the awaiting coroutine was
+// cancelled (delivery_service's stop) is not a delivery attempt: this throws
+// system_error(operation_aborted) then, so the message stays as it was.
+inline boost::asio::awaitable<void> throw_if_cancelled() {
+    const boost::asio::cancellation_state cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none)
+        throw boost::system::system_error(boost::asio::error::operation_aborted);
+}
 
 }  // namespace sesame::workers
