@@ -24,9 +24,9 @@
 #include "core/contact.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "io/blocking.hpp"
 #include "workers/delivery_queue.hpp"
 #include "workers/id_handoff.hpp"
-#include "workers/offload.hpp"
 
 namespace sesame::workers {
 
@@ -261,7 +261,7 @@ struct delivery_service::impl {
 
     asio::awaitable<std::optional<outbox_message>> load(const std::string& id) {
         auto task = [this, &id] { return outbox.find_message(id); };
-        co_return co_await offload(pool, std::move(task));
+        co_return co_await run_blocking(pool, std::move(task));
     }
 
     // Writes m's new state (buffered: see below). On success a
@@ -284,7 +284,7 @@ struct delivery_service::impl {
                 if (auto stored = outbox.find_message(m.id)) keep_reports(merged, *stored);
                 outbox.update_message(merged, durable);
             };
-            co_await offload(pool, std::move(task));
+            co_await run_blocking(pool, std::move(task));
             ok = true;
         } catch (const std::exception& e) {
             log::error("delivery_status_unsaved",
@@ -316,7 +316,7 @@ struct delivery_service::impl {
             try {
                 const bool durable = false;  // see save()
                 auto task = [this, &m, durable] { outbox.update_message(m, durable); };
-                co_await offload(pool, std::move(task));
+                co_await run_blocking(pool, std::move(task));
                 ok = true;
             } catch (const std::exception& e) {
                 log::warn("delivery_status_still_unsaved", {{"id", id}, {"error", e.what()}});
@@ -335,7 +335,7 @@ struct delivery_service::impl {
         std::vector<outbox_message> pending;
         try {
             auto task = [this, now] { return outbox.pending_outbox(now); };
-            pending = co_await offload(pool, std::move(task));
+            pending = co_await run_blocking(pool, std::move(task));
         } catch (const std::exception& e) {
             log::error("delivery_rescan_failed", {{"error", e.what()}});
             co_return;

@@ -2,7 +2,8 @@
 // drain outbox ids through the `sender` interface, with retries (exponential
 // backoff, jitter), expiry, abandonment, per-attempt history, metrics,
 // start-up replay and a graceful stop. Depends on core (ports, clock,
-// metrics, log, contact masking), Asio and workers/; never on net/ or store/.
+// metrics, log, contact masking), Asio, io/ and workers/; never on net/ or
+// store/.
 //
 // PATH OF A MESSAGE. notify(ids) (any thread) -> the hand-off
 // (workers/id_handoff.hpp: ids accumulate, one post carries the whole batch
