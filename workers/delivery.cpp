@@ -33,27 +33,9 @@ namespace sesame::workers {
 namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 
-duration retry_backoff(const delivery_options& o, std::uint32_t attempts) {
-    duration d = std::max(o.retry_initial, duration{1});
-    for (std::uint32_t i = 1; i < attempts && d < o.retry_max; ++i) d *= 2;
-    return std::min(d, std::max(o.retry_max, duration{1}));
-}
-
 namespace {
 
-constexpr std::size_t detail_limit = 300;  // bytes of a gateway answer kept in the history
-
 std::size_t index_of(channel c) { return c == channel::sms ? 0 : 1; }
-
-// A gateway answer cut to detail_limit bytes on a UTF-8 boundary.
-std::string bounded_detail(std::string s) {
-    if (s.size() <= detail_limit) return s;
-    std::size_t n = detail_limit;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    s.resize(n);
-    s += "…";
-    return s;
-}
 
 std::string masked_destination(const outbox_message& m) {
     return m.ch == channel::sms ? mask_phone(m.to) : mask_email(m.to);
@@ -438,23 +420,8 @@ struct delivery_service::impl {
             m = std::move(*loaded);
         }
 
-        const timestamp now = clk.now();
-        // SMS pumping: whatever reached the outbox, an SMS goes only to a
-        // French mobile (metropolitan 06/07, the overseas mobile ranges),
-        // never to a premium, fixed or foreign number.
-        if (m.ch == channel::sms && normalize_french_mobile(m.to) != m.to) {
-            m.status = message_status::abandoned;
-            m.history.push_back(delivery_attempt{now, "refused", "destination hors des mobiles français : non envoyé"});
-            cs.abandoned->inc();
-            log_attempt(log::level::warn, "message_refused_destination", m, "not a French mobile");
-            co_await save(m);
-            co_return;
-        }
-        if (m.not_after && now >= *m.not_after) {
-            m.status = message_status::expired;
-            m.history.push_back(delivery_attempt{now, "expired", "code expiré avant l'envoi"});
-            cs.expired->inc();
-            log_attempt(log::level::info, "message_expired", m, "code expired before sending");
+        if (const auto refused = check_before_send(m, clk.now())) {
+            report(cs, *refused, m, "");
             co_await save(m);
             co_return;
         }
@@ -477,41 +444,41 @@ struct delivery_service::impl {
             co_return;
         }
 
-        const timestamp done_at = clk.now();
-        m.attempts += 1;
-        std::string detail = bounded_detail(std::move(r.detail));
-        if (!r.gateway_id.empty()) detail += " [gateway_id " + r.gateway_id + "]";
-        m.history.push_back(delivery_attempt{done_at, to_string(r.outcome), detail});
-        switch (r.outcome) {
-            case send_result::accepted:
-                m.status = message_status::sent;
+        const attempt_record rec = record_send(m, std::move(r), clk.now(), opt, rng);
+        report(cs, rec.verdict, m, rec.detail);
+        co_await save(m);
+    }
+
+    // The metrics and the log line of a verdict.
+    void report(channel_state& cs, attempt_verdict v, const outbox_message& m, const std::string& detail) {
+        switch (v) {
+            case attempt_verdict::refused_destination:
+                cs.abandoned->inc();
+                log_attempt(log::level::warn, "message_refused_destination", m, "not a French mobile");
+                break;
+            case attempt_verdict::expired:
+                cs.expired->inc();
+                log_attempt(log::level::info, "message_expired", m, "code expired before sending");
+                break;
+            case attempt_verdict::sent:
                 cs.accepted->inc();
                 log_attempt(log::level::info, "message_sent", m, detail);
                 break;
-            case send_result::permanent_failure:
-                m.status = message_status::abandoned;
+            case attempt_verdict::retry:
+                cs.temporary->inc();
+                log_attempt(log::level::warn, "message_failed", m, detail);
+                break;
+            case attempt_verdict::abandoned_permanent:
                 cs.permanent->inc();
                 cs.abandoned->inc();
                 log_attempt(log::level::warn, "message_abandoned", m, detail);
                 break;
-            case send_result::temporary_failure:
+            case attempt_verdict::abandoned_exhausted:
                 cs.temporary->inc();
-                if (m.attempts >= opt.max_attempts) {
-                    m.status = message_status::abandoned;
-                    m.history.push_back(delivery_attempt{
-                        done_at, "abandoned",
-                        "abandonné après " + std::to_string(m.attempts) + " tentatives : " + detail});
-                    cs.abandoned->inc();
-                    log_attempt(log::level::warn, "message_abandoned", m, detail);
-                } else {
-                    const auto ceiling = retry_backoff(opt, m.attempts);
-                    std::uniform_int_distribution<std::int64_t> jitter(ceiling.count() / 2, ceiling.count());
-                    m.next_attempt_at = done_at + duration{jitter(rng)};
-                    log_attempt(log::level::warn, "message_failed", m, detail);
-                }
+                cs.abandoned->inc();
+                log_attempt(log::level::warn, "message_abandoned", m, detail);
                 break;
         }
-        co_await save(m);
     }
 
     asio::awaitable<void> run_delays() {

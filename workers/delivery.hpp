@@ -1,9 +1,10 @@
 // The delivery side of the durable outbox: SMS and e-mail worker coroutines
 // drain outbox ids through the `sender` interface, with retries (exponential
 // backoff, jitter), expiry, abandonment, per-attempt history, metrics,
-// start-up replay and a graceful stop. Depends on core (ports, clock,
-// metrics, log, contact masking), Asio, io/ and workers/; never on net/ or
-// store/.
+// start-up replay and a graceful stop. What an attempt does to a message is
+// decided without I/O in workers/delivery_attempt.hpp. Depends on core
+// (ports, clock, metrics, log, contact masking), Asio, io/ and workers/;
+// never on net/ or store/.
 //
 // PATH OF A MESSAGE. notify(ids) (any thread) -> the hand-off
 // (workers/id_handoff.hpp: ids accumulate, one post carries the whole batch
@@ -43,26 +44,10 @@
 #include "core/metrics.hpp"
 #include "core/ports.hpp"
 #include "core/time.hpp"
+#include "workers/delivery_attempt.hpp"
 #include "workers/sender.hpp"
 
 namespace sesame::workers {
-
-struct delivery_options {
-    duration retry_initial = std::chrono::seconds(2);  // workers.retry_initial
-    duration retry_max = std::chrono::minutes(5);      // workers.retry_max
-    std::uint32_t max_attempts = 6;                    // workers.max_attempts: sends before `abandoned`
-    std::size_t queue_capacity = 65536;                // ids in memory waiting for a worker (not retries)
-    std::uint32_t sms_concurrency = 8;                 // SMS sends at once
-    std::uint32_t email_concurrency = 4;               // e-mail sends at once
-    std::uint32_t loaders = 2;                         // coroutines reading queued messages from the outbox
-    duration rescan_interval = std::chrono::seconds(30);
-    duration stop_timeout = std::chrono::seconds(5);  // in-flight sends get this long at stop()
-};
-
-// The ceiling of the wait after `attempts` sends (attempts >= 1):
-// min(retry_max, retry_initial * 2^(attempts-1)). The wait actually used is
-// drawn uniformly in [ceiling/2, ceiling].
-duration retry_backoff(const delivery_options& o, std::uint32_t attempts);
 
 // Metrics (registered at construction):
 //   sesame_delivery_queue_depth{channel}         gauge: messages routed to a channel, waiting for a worker
