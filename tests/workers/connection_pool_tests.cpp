@@ -54,6 +54,16 @@ asio::awaitable<pool_type::lease> acquire(pool_type& p, steady::duration wait) {
     co_return co_await p.acquire(steady::now() + wait);
 }
 
+// Opens one connection per id through the pool and keeps each idle.
+void keep_idle(asio::io_context& io, pool_type& pool, std::vector<int> ids, int* closed) {
+    std::vector<pool_type::lease> leases;
+    for (int id : ids) {
+        leases.push_back(run(io, acquire(pool, 1s)));
+        leases.back().connection = std::make_unique<fake_connection>(id, closed);
+    }
+    for (auto& l : leases) l.keep();
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(workers_connection_pool)
@@ -78,16 +88,10 @@ BOOST_AUTO_TEST_CASE(a_kept_connection_is_reused_most_recent_first_and_a_dropped
     int closed = 0;
     pool_type pool(3, 60s);
     {
-        auto a = run(io, acquire(pool, 1s));
-        auto b = run(io, acquire(pool, 1s));
-        auto c = run(io, acquire(pool, 1s));
-        a.connection = std::make_unique<fake_connection>(1, &closed);
-        b.connection = std::make_unique<fake_connection>(2, &closed);
-        c.connection = std::make_unique<fake_connection>(3, &closed);
-        a.keep();
-        b.keep();
-        BOOST_TEST(!static_cast<bool>(a));  // empty after keep()
-        // c is let go without keep(): closed, its slot freed
+        auto dropped = run(io, acquire(pool, 1s));
+        dropped.connection = std::make_unique<fake_connection>(3, &closed);
+        keep_idle(io, pool, {1, 2}, &closed);
+        // `dropped` is let go without keep(): closed, its slot freed
     }
     BOOST_TEST(closed == 1);
     BOOST_TEST(pool.idle() == 2u);
@@ -105,11 +109,7 @@ BOOST_AUTO_TEST_CASE(an_idle_connection_past_max_idle_is_closed_not_reused) {
     asio::io_context io;
     int closed = 0;
     pool_type pool(1, -1ms);  // every idle connection is past it
-    {
-        auto a = run(io, acquire(pool, 1s));
-        a.connection = std::make_unique<fake_connection>(1, &closed);
-        a.keep();
-    }
+    keep_idle(io, pool, {1}, &closed);
     auto b = run(io, acquire(pool, 1s));
     BOOST_TEST(closed == 1);
     BOOST_TEST(!b.reused());
@@ -176,14 +176,7 @@ BOOST_AUTO_TEST_CASE(take_idle_hands_over_every_idle_connection_and_frees_their_
     asio::io_context io;
     int closed = 0;
     pool_type pool(2, 60s);
-    {
-        auto a = run(io, acquire(pool, 1s));
-        auto b = run(io, acquire(pool, 1s));
-        a.connection = std::make_unique<fake_connection>(1, &closed);
-        b.connection = std::make_unique<fake_connection>(2, &closed);
-        a.keep();
-        b.keep();
-    }
+    keep_idle(io, pool, {1, 2}, &closed);
     auto idle = pool.take_idle();
     BOOST_TEST(idle.size() == 2u);
     BOOST_TEST(pool.idle() == 0u);
