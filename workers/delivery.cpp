@@ -152,7 +152,7 @@ struct delivery_service::impl {
     asio::steady_timer delay_timer;
     asio::steady_timer rescan_timer;
     asio::steady_timer stop_timer;
-    std::map<std::string, outbox_message> unsaved;  // new state written nowhere yet; ids stay tracked
+    std::map<std::string, outbox_message> unsaved;  // new state written nowhere yet; ids stay held
     std::mt19937_64 rng;
     std::list<task> tasks;  // never erased: their signals stay valid
     std::size_t live = 0;
@@ -161,7 +161,7 @@ struct delivery_service::impl {
     bool stopped = false;
     std::vector<std::function<void()>> done_callbacks;
 
-    // ---- the ids: handed over in batches, then tracked on the strand ----
+    // ---- the ids: handed over in batches, then held on the strand ----
 
     // Any thread. The ids that do not fit in the hand-off are counted as
     // dropped now; the others reach admit_batch() with one post per batch.
@@ -225,7 +225,7 @@ struct delivery_service::impl {
         return item;
     }
 
-    // Waits on the retry timer until next_attempt_at (a tracked id).
+    // Waits on the retry timer until next_attempt_at (a held id).
     void schedule_retry(const std::string& id, timestamp at) {
         if (stopping) {
             queue.release(id);
@@ -248,7 +248,7 @@ struct delivery_service::impl {
 
     // Writes m's new state (buffered: see below). On success a
     // pending message waits for its retry and any other is released; on
-    // failure it joins `unsaved` and its id stays tracked.
+    // failure it joins `unsaved` and its id stays held.
     asio::awaitable<void> save(const outbox_message& m) {
         bool ok = false;
         try {
@@ -310,7 +310,7 @@ struct delivery_service::impl {
         }
     }
 
-    // Queues pending messages not tracked yet: those due now, and with
+    // Queues pending messages not held yet: those due now, and with
     // `replay` also those whose retry time is ahead (they wait for it).
     asio::awaitable<void> rescan(bool replay) {
         const timestamp now = clk.now();

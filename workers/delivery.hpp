@@ -26,7 +26,7 @@
 // gateway as message_id, so a downstream can drop the copy). Duplicates stay
 // rare because that window is one store write long. A status write that
 // fails (store error) never causes a resend in this process: the message is
-// kept in an "unsaved" set, its id stays tracked (so notify, rescan and
+// kept in an "unsaved" set, its id stays held (so notify, rescan and
 // replay skip it), and the write is retried on every rescan and once more
 // at stop(); only a crash before it succeeds can resend it.
 #pragma once
