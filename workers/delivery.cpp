@@ -1,7 +1,5 @@
 #include "workers/delivery.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -15,7 +13,6 @@
 #include <array>
 #include <deque>
 #include <exception>
-#include <list>
 #include <map>
 #include <optional>
 #include <random>
@@ -27,6 +24,7 @@
 #include "io/blocking.hpp"
 #include "workers/delivery_queue.hpp"
 #include "workers/id_handoff.hpp"
+#include "workers/task_group.hpp"
 
 namespace sesame::workers {
 
@@ -70,13 +68,6 @@ struct delivery_service::impl {
         explicit channel_state(const strand_type& s) : signal(s) { signal.expires_at(steady::time_point::max()); }
     };
 
-    // A spawned coroutine: its cancellation signal and whether it still runs.
-    struct task {
-        const char* name = "";
-        asio::cancellation_signal signal;
-        bool running = true;
-    };
-
     impl(asio::io_context& io, asio::thread_pool& blocking, outbox_repository& store, sender& sms, sender& email,
          const clock& c, metrics_registry& metrics, delivery_options o)
         : strand(asio::make_strand(io)),
@@ -90,7 +81,7 @@ struct delivery_service::impl {
           intake_signal(strand),
           delay_timer(strand),
           rescan_timer(strand),
-          stop_timer(strand),
+          tasks(strand, "delivery_task_failed"),
           rng(std::random_device{}()) {
         opt.max_attempts = std::max<std::uint32_t>(opt.max_attempts, 1);
         opt.loaders = std::max<std::uint32_t>(opt.loaders, 1);
@@ -151,11 +142,9 @@ struct delivery_service::impl {
     std::multimap<steady::time_point, std::string> delayed;
     asio::steady_timer delay_timer;
     asio::steady_timer rescan_timer;
-    asio::steady_timer stop_timer;
+    task_group tasks;  // every coroutine but the stop itself
     std::map<std::string, outbox_message> unsaved;  // new state written nowhere yet; ids stay held
     std::mt19937_64 rng;
-    std::list<task> tasks;  // never erased: their signals stay valid
-    std::size_t live = 0;
     bool started = false;
     bool stop_begun = false;
     bool stopped = false;
@@ -515,34 +504,20 @@ struct delivery_service::impl {
         co_await rescan(true);
     }
 
-    // Spawns a tracked coroutine: its completion logs an exception and
-    // counts it down, so stop() can wait for it and cancel it.
-    void spawn(const char* name, asio::awaitable<void> a) {
-        task& t = tasks.emplace_back();
-        t.name = name;
-        ++live;
-        asio::co_spawn(strand, std::move(a),
-                       asio::bind_cancellation_slot(t.signal.slot(), [this, tp = &t](std::exception_ptr e) {
-                           tp->running = false;
-                           if (e) log::error("delivery_task_failed", {{"task", tp->name}, {"error", what_of(e)}});
-                           if (--live == 0 && stop_begun) stop_timer.cancel();
-                       }));
-    }
-
     void begin_start() {
         if (started || stop_begun) {
             log::warn("delivery_start_ignored", {{"reason", started ? "already started" : "stopping"}});
             return;
         }
         started = true;
-        spawn("replay", run_replay());
-        spawn("rescan", run_rescan());
-        spawn("retry_timer", run_delays());
-        for (std::uint32_t i = 0; i < opt.loaders; ++i) spawn("loader", run_loader());
+        tasks.spawn("replay", run_replay());
+        tasks.spawn("rescan", run_rescan());
+        tasks.spawn("retry_timer", run_delays());
+        for (std::uint32_t i = 0; i < opt.loaders; ++i) tasks.spawn("loader", run_loader());
         for (auto ch : {channel::sms, channel::email}) {
             const auto& cs = channels[index_of(ch)];
             for (std::uint32_t i = 0; i < cs.concurrency; ++i)
-                spawn(ch == channel::sms ? "sms_worker" : "email_worker", run_worker(ch));
+                tasks.spawn(ch == channel::sms ? "sms_worker" : "email_worker", run_worker(ch));
         }
         log::info("delivery_started", {{"sms_workers", channels[0].concurrency},
                                        {"email_workers", channels[1].concurrency}});
@@ -580,17 +555,10 @@ struct delivery_service::impl {
     asio::awaitable<void> run_stop() {
         // Batches posted by notify() before the hand-off closed run first.
         co_await asio::post(strand, asio::use_awaitable);
-        if (live > 0) {
-            stop_timer.expires_after(opt.stop_timeout);
-            boost::system::error_code ec;
-            co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (live > 0) {
-                log::warn("delivery_stop_timeout", {{"still_running", live}});
-                for (auto& t : tasks)
-                    if (t.running) t.signal.emit(asio::cancellation_type::terminal);
-                stop_timer.expires_at(steady::time_point::max());
-                co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            }
+        if (!co_await tasks.wait(steady::now() + opt.stop_timeout)) {
+            log::warn("delivery_stop_timeout", {{"still_running", tasks.live()}});
+            tasks.cancel_all();
+            co_await tasks.wait(steady::time_point::max());
         }
         co_await retry_unsaved();
         for (const auto& [id, m] : unsaved)
