@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <boost/json/serialize.hpp>
 
-#include "net/blocking.hpp"
+#include "io/blocking.hpp"
 
 namespace sesame::net {
 

@@ -16,7 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "net/blocking.hpp"
+#include "io/blocking.hpp"
 
 namespace sesame::net {
 

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Fails when a layer includes what it must not see (STYLE.md, rule 1):
-#   core  — no I/O library (Asio, Beast, RocksDB, OpenSSL, sockets);
+#   core  — no I/O library (Asio, Beast, RocksDB, OpenSSL, sockets), nor io/;
 #   net   — no store/ or workers/ header (net sees core and config; app wires
 #           the concrete parts).
 root=${1:-.}
 status=0
-hits=$(grep -rnE '#[[:space:]]*include[[:space:]]*[<"](boost/(asio|beast)|rocksdb/|openssl/|sys/socket|netinet/)' "$root/core")
+hits=$(grep -rnE '#[[:space:]]*include[[:space:]]*([<"](boost/(asio|beast)|rocksdb/|openssl/|sys/socket|netinet/)|"io/)' "$root/core")
 if [ -n "$hits" ]; then echo "core includes I/O headers:"; echo "$hits"; status=1; fi
 hits=$(grep -rnE '#[[:space:]]*include[[:space:]]*"(store|workers)/' "$root/net")
 if [ -n "$hits" ]; then echo "net includes store or workers:"; echo "$hits"; status=1; fi

@@ -1,7 +1,5 @@
 #include "workers/delivery.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -13,48 +11,29 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <deque>
 #include <exception>
-#include <list>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
-#include <unordered_set>
 #include <utility>
 
 #include "core/contact.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "workers/offload.hpp"
+#include "io/blocking.hpp"
+#include "workers/delivery_queue.hpp"
+#include "workers/id_handoff.hpp"
+#include "workers/task_group.hpp"
 
 namespace sesame::workers {
 
 namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 
-duration retry_backoff(const delivery_options& o, std::uint32_t attempts) {
-    duration d = std::max(o.retry_initial, duration{1});
-    for (std::uint32_t i = 1; i < attempts && d < o.retry_max; ++i) d *= 2;
-    return std::min(d, std::max(o.retry_max, duration{1}));
-}
-
 namespace {
 
-constexpr std::size_t detail_limit = 300;  // bytes of a gateway answer kept in the history
-
 std::size_t index_of(channel c) { return c == channel::sms ? 0 : 1; }
-
-// A gateway answer cut to detail_limit bytes on a UTF-8 boundary.
-std::string bounded_detail(std::string s) {
-    if (s.size() <= detail_limit) return s;
-    std::size_t n = detail_limit;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    s.resize(n);
-    s += "…";
-    return s;
-}
 
 std::string masked_destination(const outbox_message& m) {
     return m.ch == channel::sms ? mask_phone(m.to) : mask_email(m.to);
@@ -89,13 +68,6 @@ struct delivery_service::impl {
         explicit channel_state(const strand_type& s) : signal(s) { signal.expires_at(steady::time_point::max()); }
     };
 
-    // A spawned coroutine: its cancellation signal and whether it still runs.
-    struct task {
-        const char* name = "";
-        asio::cancellation_signal signal;
-        bool running = true;
-    };
-
     impl(asio::io_context& io, asio::thread_pool& blocking, outbox_repository& store, sender& sms, sender& email,
          const clock& c, metrics_registry& metrics, delivery_options o)
         : strand(asio::make_strand(io)),
@@ -103,11 +75,13 @@ struct delivery_service::impl {
           outbox(store),
           clk(c),
           opt(o),
+          handoff(o.queue_capacity),
+          queue(o.queue_capacity),
           channels{channel_state(strand), channel_state(strand)},
           intake_signal(strand),
           delay_timer(strand),
           rescan_timer(strand),
-          stop_timer(strand),
+          tasks(strand, "delivery_task_failed"),
           rng(std::random_device{}()) {
         opt.max_attempts = std::max<std::uint32_t>(opt.max_attempts, 1);
         opt.loaders = std::max<std::uint32_t>(opt.loaders, 1);
@@ -151,113 +125,75 @@ struct delivery_service::impl {
     outbox_repository& outbox;
     const clock& clk;
     delivery_options opt;
+
+    // ---- shared with notify() (any thread): its own lock ----
+    id_handoff handoff;  // notified ids, carried to the strand by one post per batch
+
+    // ---- strand only ----
+    delivery_queue queue;  // the ids held, by state; the capacity
     std::array<channel_state, 2> channels;
     gauge* incoming_depth = nullptr;
     gauge* retry_waiting = nullptr;
     counter* dropped = nullptr;
     counter* unsaved_writes = nullptr;
 
-    // ---- shared with notify() (any thread): under mu ----
-    std::mutex mu;
-    std::atomic<bool> stopping{false};
-    std::unordered_set<std::string> tracked;  // queued, loading, routed, sending, waiting a retry or unsaved
-    std::deque<std::string> intake;
-    std::size_t queued = 0;  // intake + being loaded + routed: bounded by queue_capacity
-    bool wake_posted = false;
-
-    // ---- strand only ----
+    bool stopping = false;
     asio::steady_timer intake_signal;  // never expires; cancel() wakes the loaders
     std::multimap<steady::time_point, std::string> delayed;
     asio::steady_timer delay_timer;
     asio::steady_timer rescan_timer;
-    asio::steady_timer stop_timer;
-    std::map<std::string, outbox_message> unsaved;  // new state written nowhere yet; ids stay tracked
+    task_group tasks;  // every coroutine but the stop itself
+    std::map<std::string, outbox_message> unsaved;  // new state written nowhere yet; ids stay held
     std::mt19937_64 rng;
-    std::list<task> tasks;  // never erased: their signals stay valid
-    std::size_t live = 0;
     bool started = false;
     bool stop_begun = false;
     bool stopped = false;
     std::vector<std::function<void()>> done_callbacks;
 
-    // ---- tracking (thread-safe) ----
+    // ---- the ids: handed over in batches, then held on the strand ----
 
+    // Any thread. The ids that do not fit in the hand-off are counted as
+    // dropped now; the others reach admit_batch() with one post per batch.
     void notify(const std::vector<std::string>& ids) {
-        std::lock_guard lock(mu);
-        if (stopping.load()) return;
+        auto post_wake = [this] { asio::post(strand, [this] { admit_batch(); }); };
+        if (const std::size_t refused = handoff.offer(ids, post_wake)) dropped->inc(refused);
+    }
+
+    void admit_batch() {
+        const std::vector<std::string> batch = handoff.take();
+        if (stopping) return;
         bool added = false;
-        for (const auto& id : ids) {
-            if (tracked.count(id)) continue;
-            if (queued >= opt.queue_capacity) {
-                dropped->inc();
-                continue;
+        for (const auto& id : batch) {
+            switch (queue.admit(id)) {
+                case delivery_queue::admission::queued: added = true; break;
+                case delivery_queue::admission::full: dropped->inc(); break;
+                case delivery_queue::admission::held_already: break;
             }
-            tracked.insert(id);
-            intake.push_back(id);
-            ++queued;
-            added = true;
         }
-        incoming_depth->set(static_cast<std::int64_t>(intake.size()));
-        // One wake-up in flight at most, so posts stay bounded. Posted under
-        // mu so that none is posted after stop set `stopping`.
-        if (added && !wake_posted) {
-            wake_posted = true;
-            asio::post(strand, [this] {
-                {
-                    std::lock_guard inner(mu);
-                    wake_posted = false;
-                }
-                intake_signal.cancel();
-            });
-        }
+        incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
+        if (added) intake_signal.cancel();
     }
 
-    bool try_track(const std::string& id) {
-        std::lock_guard lock(mu);
-        return tracked.insert(id).second;
-    }
-
-    void release(const std::string& id) {
-        std::lock_guard lock(mu);
-        tracked.erase(id);
-    }
-
-    // Puts a tracked id back in the incoming queue (strand), or releases it
-    // when the queue is full (the rescan will find it).
+    // A held id whose retry is due goes back to the incoming queue, or is
+    // released when the queue is full (the rescan will find it) or stopping.
     bool requeue(const std::string& id) {
-        {
-            std::lock_guard lock(mu);
-            if (stopping.load()) {
-                tracked.erase(id);
-                return false;
-            }
-            if (queued >= opt.queue_capacity) {
-                tracked.erase(id);
-                dropped->inc();
-                return false;
-            }
-            intake.push_back(id);
-            ++queued;
-            incoming_depth->set(static_cast<std::int64_t>(intake.size()));
+        if (stopping) {
+            queue.release(id);
+            return false;
         }
+        if (!queue.requeue(id)) {
+            dropped->inc();
+            return false;
+        }
+        incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
         intake_signal.cancel();
         return true;
     }
 
     std::optional<std::string> pop_intake() {
-        std::lock_guard lock(mu);
-        if (intake.empty()) return std::nullopt;
-        std::string id = std::move(intake.front());
-        intake.pop_front();
-        incoming_depth->set(static_cast<std::int64_t>(intake.size()));
+        auto id = queue.next();
+        incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
         return id;
-    }
-
-    // An id leaves the queue without being routed.
-    void unqueue(const std::string& id) {
-        std::lock_guard lock(mu);
-        --queued;
-        tracked.erase(id);
     }
 
     void route(outbox_message m) {
@@ -274,15 +210,14 @@ struct delivery_service::impl {
         ready_item item = std::move(cs.ready.front());
         cs.ready.pop_front();
         cs.depth->set(static_cast<std::int64_t>(cs.ready.size()));
-        std::lock_guard lock(mu);
-        --queued;
+        queue.taken(item.id);
         return item;
     }
 
-    // Waits on the retry timer until next_attempt_at (a tracked id).
+    // Waits on the retry timer until next_attempt_at (a held id).
     void schedule_retry(const std::string& id, timestamp at) {
-        if (stopping.load()) {
-            release(id);
+        if (stopping) {
+            queue.release(id);
             return;
         }
         const auto wait = std::max(duration{0}, at - clk.now());
@@ -297,12 +232,12 @@ struct delivery_service::impl {
 
     asio::awaitable<std::optional<outbox_message>> load(const std::string& id) {
         auto task = [this, &id] { return outbox.find_message(id); };
-        co_return co_await offload(pool, std::move(task));
+        co_return co_await run_blocking(pool, std::move(task));
     }
 
     // Writes m's new state (buffered: see below). On success a
     // pending message waits for its retry and any other is released; on
-    // failure it joins `unsaved` and its id stays tracked.
+    // failure it joins `unsaved` and its id stays held.
     asio::awaitable<void> save(const outbox_message& m) {
         bool ok = false;
         try {
@@ -320,7 +255,7 @@ struct delivery_service::impl {
                 if (auto stored = outbox.find_message(m.id)) keep_reports(merged, *stored);
                 outbox.update_message(merged, durable);
             };
-            co_await offload(pool, std::move(task));
+            co_await run_blocking(pool, std::move(task));
             ok = true;
         } catch (const std::exception& e) {
             log::error("delivery_status_unsaved",
@@ -338,7 +273,7 @@ struct delivery_service::impl {
         if (m.status == message_status::pending)
             schedule_retry(m.id, m.next_attempt_at);
         else
-            release(m.id);
+            queue.release(m.id);
     }
 
     asio::awaitable<void> retry_unsaved() {
@@ -352,7 +287,7 @@ struct delivery_service::impl {
             try {
                 const bool durable = false;  // see save()
                 auto task = [this, &m, durable] { outbox.update_message(m, durable); };
-                co_await offload(pool, std::move(task));
+                co_await run_blocking(pool, std::move(task));
                 ok = true;
             } catch (const std::exception& e) {
                 log::warn("delivery_status_still_unsaved", {{"id", id}, {"error", e.what()}});
@@ -364,31 +299,35 @@ struct delivery_service::impl {
         }
     }
 
-    // Queues pending messages not tracked yet: those due now, and with
+    // Queues pending messages not held yet: those due now, and with
     // `replay` also those whose retry time is ahead (they wait for it).
     asio::awaitable<void> rescan(bool replay) {
         const timestamp now = clk.now();
         std::vector<outbox_message> pending;
         try {
             auto task = [this, now] { return outbox.pending_outbox(now); };
-            pending = co_await offload(pool, std::move(task));
+            pending = co_await run_blocking(pool, std::move(task));
         } catch (const std::exception& e) {
             log::error("delivery_rescan_failed", {{"error", e.what()}});
             co_return;
         }
         std::size_t queued_now = 0, waiting = 0;
         for (const auto& m : pending) {
-            if (stopping.load()) break;
+            if (stopping) break;
             if (m.status != message_status::pending) continue;
             const bool due = m.next_attempt_at <= now;
-            if (!due && !replay) continue;
-            if (!try_track(m.id)) continue;
             if (due) {
-                if (requeue(m.id)) ++queued_now;
-            } else {
+                const auto admitted = queue.admit(m.id);
+                if (admitted == delivery_queue::admission::full) dropped->inc();
+                if (admitted == delivery_queue::admission::queued) ++queued_now;
+            } else if (replay && queue.hold(m.id)) {
                 schedule_retry(m.id, m.next_attempt_at);
                 ++waiting;
             }
+        }
+        if (queued_now > 0) {
+            incoming_depth->set(static_cast<std::int64_t>(queue.incoming()));
+            intake_signal.cancel();
         }
         if (replay)
             log::info("outbox_replayed", {{"pending", pending.size()}, {"queued", queued_now}, {"waiting", waiting}});
@@ -403,7 +342,7 @@ struct delivery_service::impl {
         // from a co_await half-way through a store call.
         co_await asio::this_coro::throw_if_cancelled(false);
         for (;;) {
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             auto id = pop_intake();
             if (!id) {
                 boost::system::error_code ec;
@@ -416,8 +355,8 @@ struct delivery_service::impl {
             } catch (const std::exception& e) {
                 log::error("delivery_load_failed", {{"id", *id}, {"error", e.what()}});
             }
-            if (!m || m->status != message_status::pending || stopping.load()) {
-                unqueue(*id);
+            if (!m || m->status != message_status::pending || stopping) {
+                queue.release(*id);
                 continue;
             }
             route(std::move(*m));
@@ -428,7 +367,7 @@ struct delivery_service::impl {
         co_await asio::this_coro::throw_if_cancelled(false);
         auto& cs = channels[index_of(ch)];
         for (;;) {
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             auto item = pop_ready(cs);
             if (!item) {
                 boost::system::error_code ec;
@@ -464,29 +403,14 @@ struct delivery_service::impl {
                 log::error("delivery_load_failed", {{"id", item.id}, {"error", e.what()}});
             }
             if (!loaded || loaded->status != message_status::pending) {
-                release(item.id);
+                queue.release(item.id);
                 co_return;
             }
             m = std::move(*loaded);
         }
 
-        const timestamp now = clk.now();
-        // SMS pumping: whatever reached the outbox, an SMS goes only to a
-        // French mobile (metropolitan 06/07, the overseas mobile ranges),
-        // never to a premium, fixed or foreign number.
-        if (m.ch == channel::sms && normalize_french_mobile(m.to) != m.to) {
-            m.status = message_status::abandoned;
-            m.history.push_back(delivery_attempt{now, "refused", "destination hors des mobiles français : non envoyé"});
-            cs.abandoned->inc();
-            log_attempt(log::level::warn, "message_refused_destination", m, "not a French mobile");
-            co_await save(m);
-            co_return;
-        }
-        if (m.not_after && now >= *m.not_after) {
-            m.status = message_status::expired;
-            m.history.push_back(delivery_attempt{now, "expired", "code expiré avant l'envoi"});
-            cs.expired->inc();
-            log_attempt(log::level::info, "message_expired", m, "code expired before sending");
+        if (const auto refused = check_before_send(m, clk.now())) {
+            report(cs, *refused, m, "");
             co_await save(m);
             co_return;
         }
@@ -497,7 +421,7 @@ struct delivery_service::impl {
         try {
             r = co_await cs.out->send(m);
         } catch (const std::exception& e) {
-            if (stopping.load()) interrupted = true;
+            if (stopping) interrupted = true;
             r = send_result{send_result::temporary_failure, std::string("sender error: ") + e.what(), {}};
         }
         cs.latency->observe(std::chrono::duration<double>(steady::now() - started_at).count());
@@ -505,55 +429,55 @@ struct delivery_service::impl {
             // Cut short by stop(): whether the transport took it is unknown;
             // it stays pending, unchanged, for the next start.
             log_attempt(log::level::warn, "message_send_interrupted", m, r.detail);
-            release(m.id);
+            queue.release(m.id);
             co_return;
         }
 
-        const timestamp done_at = clk.now();
-        m.attempts += 1;
-        std::string detail = bounded_detail(std::move(r.detail));
-        if (!r.gateway_id.empty()) detail += " [gateway_id " + r.gateway_id + "]";
-        m.history.push_back(delivery_attempt{done_at, to_string(r.outcome), detail});
-        switch (r.outcome) {
-            case send_result::accepted:
-                m.status = message_status::sent;
+        const attempt_record rec = record_send(m, std::move(r), clk.now(), opt, rng);
+        report(cs, rec.verdict, m, rec.detail);
+        co_await save(m);
+    }
+
+    // The metrics and the log line of a verdict.
+    void report(channel_state& cs, attempt_verdict v, const outbox_message& m, const std::string& detail) {
+        switch (v) {
+            case attempt_verdict::refused_destination:
+                cs.abandoned->inc();
+                log_attempt(log::level::warn, "message_refused_destination", m, "not a French mobile");
+                break;
+            case attempt_verdict::expired:
+                cs.expired->inc();
+                log_attempt(log::level::info, "message_expired", m, "code expired before sending");
+                break;
+            case attempt_verdict::sent:
                 cs.accepted->inc();
                 log_attempt(log::level::info, "message_sent", m, detail);
                 break;
-            case send_result::permanent_failure:
-                m.status = message_status::abandoned;
+            case attempt_verdict::retry:
+                cs.temporary->inc();
+                log_attempt(log::level::warn, "message_failed", m, detail);
+                break;
+            case attempt_verdict::abandoned_permanent:
                 cs.permanent->inc();
                 cs.abandoned->inc();
                 log_attempt(log::level::warn, "message_abandoned", m, detail);
                 break;
-            case send_result::temporary_failure:
+            case attempt_verdict::abandoned_exhausted:
                 cs.temporary->inc();
-                if (m.attempts >= opt.max_attempts) {
-                    m.status = message_status::abandoned;
-                    m.history.push_back(delivery_attempt{
-                        done_at, "abandoned",
-                        "abandonné après " + std::to_string(m.attempts) + " tentatives : " + detail});
-                    cs.abandoned->inc();
-                    log_attempt(log::level::warn, "message_abandoned", m, detail);
-                } else {
-                    const auto ceiling = retry_backoff(opt, m.attempts);
-                    std::uniform_int_distribution<std::int64_t> jitter(ceiling.count() / 2, ceiling.count());
-                    m.next_attempt_at = done_at + duration{jitter(rng)};
-                    log_attempt(log::level::warn, "message_failed", m, detail);
-                }
+                cs.abandoned->inc();
+                log_attempt(log::level::warn, "message_abandoned", m, detail);
                 break;
         }
-        co_await save(m);
     }
 
     asio::awaitable<void> run_delays() {
         co_await asio::this_coro::throw_if_cancelled(false);
         for (;;) {
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             delay_timer.expires_at(delayed.empty() ? steady::time_point::max() : delayed.begin()->first);
             boost::system::error_code ec;
             co_await delay_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             const auto now = steady::now();
             while (!delayed.empty() && delayed.begin()->first <= now) {
                 auto node = delayed.extract(delayed.begin());
@@ -569,7 +493,7 @@ struct delivery_service::impl {
             rescan_timer.expires_after(opt.rescan_interval);
             boost::system::error_code ec;
             co_await rescan_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (stopping.load()) co_return;
+            if (stopping) co_return;
             co_await retry_unsaved();
             co_await rescan(false);
         }
@@ -580,34 +504,20 @@ struct delivery_service::impl {
         co_await rescan(true);
     }
 
-    // Spawns a tracked coroutine: its completion logs an exception and
-    // counts it down, so stop() can wait for it and cancel it.
-    void spawn(const char* name, asio::awaitable<void> a) {
-        task& t = tasks.emplace_back();
-        t.name = name;
-        ++live;
-        asio::co_spawn(strand, std::move(a),
-                       asio::bind_cancellation_slot(t.signal.slot(), [this, tp = &t](std::exception_ptr e) {
-                           tp->running = false;
-                           if (e) log::error("delivery_task_failed", {{"task", tp->name}, {"error", what_of(e)}});
-                           if (--live == 0 && stop_begun) stop_timer.cancel();
-                       }));
-    }
-
     void begin_start() {
         if (started || stop_begun) {
             log::warn("delivery_start_ignored", {{"reason", started ? "already started" : "stopping"}});
             return;
         }
         started = true;
-        spawn("replay", run_replay());
-        spawn("rescan", run_rescan());
-        spawn("retry_timer", run_delays());
-        for (std::uint32_t i = 0; i < opt.loaders; ++i) spawn("loader", run_loader());
+        tasks.spawn("replay", run_replay());
+        tasks.spawn("rescan", run_rescan());
+        tasks.spawn("retry_timer", run_delays());
+        for (std::uint32_t i = 0; i < opt.loaders; ++i) tasks.spawn("loader", run_loader());
         for (auto ch : {channel::sms, channel::email}) {
             const auto& cs = channels[index_of(ch)];
             for (std::uint32_t i = 0; i < cs.concurrency; ++i)
-                spawn(ch == channel::sms ? "sms_worker" : "email_worker", run_worker(ch));
+                tasks.spawn(ch == channel::sms ? "sms_worker" : "email_worker", run_worker(ch));
         }
         log::info("delivery_started", {{"sms_workers", channels[0].concurrency},
                                        {"email_workers", channels[1].concurrency}});
@@ -621,15 +531,11 @@ struct delivery_service::impl {
         done_callbacks.push_back(std::move(done));
         if (stop_begun) return;
         stop_begun = true;
-        {
-            std::lock_guard lock(mu);
-            stopping.store(true);
-            // Queued ids are forgotten: their messages stay pending in the outbox.
-            for (const auto& id : intake) tracked.erase(id);
-            queued -= intake.size();
-            intake.clear();
-            incoming_depth->set(0);
-        }
+        stopping = true;
+        handoff.close();
+        // Queued ids are forgotten: their messages stay pending in the outbox.
+        queue.clear_incoming();
+        incoming_depth->set(0);
         intake_signal.cancel();
         for (auto& cs : channels) cs.signal.cancel();
         delay_timer.cancel();
@@ -647,19 +553,12 @@ struct delivery_service::impl {
     }
 
     asio::awaitable<void> run_stop() {
-        // Wake-ups posted by notify() before `stopping` was set run first.
+        // Batches posted by notify() before the hand-off closed run first.
         co_await asio::post(strand, asio::use_awaitable);
-        if (live > 0) {
-            stop_timer.expires_after(opt.stop_timeout);
-            boost::system::error_code ec;
-            co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (live > 0) {
-                log::warn("delivery_stop_timeout", {{"still_running", live}});
-                for (auto& t : tasks)
-                    if (t.running) t.signal.emit(asio::cancellation_type::terminal);
-                stop_timer.expires_at(steady::time_point::max());
-                co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            }
+        if (!co_await tasks.wait(steady::now() + opt.stop_timeout)) {
+            log::warn("delivery_stop_timeout", {{"still_running", tasks.live()}});
+            tasks.cancel_all();
+            co_await tasks.wait(steady::time_point::max());
         }
         co_await retry_unsaved();
         for (const auto& [id, m] : unsaved)

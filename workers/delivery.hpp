@@ -1,17 +1,21 @@
 // The delivery side of the durable outbox: SMS and e-mail worker coroutines
 // drain outbox ids through the `sender` interface, with retries (exponential
 // backoff, jitter), expiry, abandonment, per-attempt history, metrics,
-// start-up replay and a graceful stop. Depends on core (ports, clock,
-// metrics, log, contact masking), Asio and workers/; never on net/ or store/.
+// start-up replay and a graceful stop. What an attempt does to a message is
+// decided without I/O in workers/delivery_attempt.hpp. Depends on core
+// (ports, clock, metrics, log, contact masking), Asio, io/ and workers/;
+// never on net/ or store/.
 //
-// PATH OF A MESSAGE. notify(ids) (any thread) -> bounded incoming queue of
-// ids -> a loader reads the message from the outbox (thread pool) and routes
-// it by channel -> an SMS or e-mail worker checks expiry, calls
-// sender::send(), records the attempt and writes the new status (thread
-// pool) -> done, or waits for its retry on the single retry timer, then
-// goes back to the incoming queue. An id is handled by at most one of these
-// stages at a time (the in-memory set of tracked ids), so notify(), the
-// replay and the rescan never queue a message twice.
+// PATH OF A MESSAGE. notify(ids) (any thread) -> the hand-off
+// (workers/id_handoff.hpp: ids accumulate, one post carries the whole batch
+// to the strand) -> bounded incoming queue of ids -> a loader reads the
+// message from the outbox (thread pool) and routes it by channel -> an SMS
+// or e-mail worker checks expiry, calls sender::send(), records the attempt
+// and writes the new status (thread pool) -> done, or waits for its retry on
+// the single retry timer, then goes back to the incoming queue. An id is
+// handled by at most one of these stages at a time (the ids held by
+// workers/delivery_queue.hpp, on the strand), so notify(), the replay and
+// the rescan never queue a message twice.
 //
 // DELIVERY IS AT LEAST ONCE ACROSS CRASHES, EXACTLY ONCE WITHIN A PROCESS.
 // The status is written (buffered: it survives a crash of the process; a power
@@ -22,7 +26,7 @@
 // gateway as message_id, so a downstream can drop the copy). Duplicates stay
 // rare because that window is one store write long. A status write that
 // fails (store error) never causes a resend in this process: the message is
-// kept in an "unsaved" set, its id stays tracked (so notify, rescan and
+// kept in an "unsaved" set, its id stays held (so notify, rescan and
 // replay skip it), and the write is retried on every rescan and once more
 // at stop(); only a crash before it succeeds can resend it.
 #pragma once
@@ -40,26 +44,10 @@
 #include "core/metrics.hpp"
 #include "core/ports.hpp"
 #include "core/time.hpp"
+#include "workers/delivery_attempt.hpp"
 #include "workers/sender.hpp"
 
 namespace sesame::workers {
-
-struct delivery_options {
-    duration retry_initial = std::chrono::seconds(2);  // workers.retry_initial
-    duration retry_max = std::chrono::minutes(5);      // workers.retry_max
-    std::uint32_t max_attempts = 6;                    // workers.max_attempts: sends before `abandoned`
-    std::size_t queue_capacity = 65536;                // ids in memory waiting for a worker (not retries)
-    std::uint32_t sms_concurrency = 8;                 // SMS sends at once
-    std::uint32_t email_concurrency = 4;               // e-mail sends at once
-    std::uint32_t loaders = 2;                         // coroutines reading queued messages from the outbox
-    duration rescan_interval = std::chrono::seconds(30);
-    duration stop_timeout = std::chrono::seconds(5);  // in-flight sends get this long at stop()
-};
-
-// The ceiling of the wait after `attempts` sends (attempts >= 1):
-// min(retry_max, retry_initial * 2^(attempts-1)). The wait actually used is
-// drawn uniformly in [ceiling/2, ceiling].
-duration retry_backoff(const delivery_options& o, std::uint32_t attempts);
 
 // Metrics (registered at construction):
 //   sesame_delivery_queue_depth{channel}         gauge: messages routed to a channel, waiting for a worker
@@ -71,9 +59,10 @@ duration retry_backoff(const delivery_options& o, std::uint32_t attempts);
 //   sesame_delivery_notify_dropped_total          counter: ids not queued because the queue was full
 //   sesame_delivery_status_unsaved_total          counter: status writes that failed (retried later)
 //
-// Threads: notify() is safe from any thread; start() and stop() too (they
-// post to the service's strand). Everything else runs on a strand of `io`;
-// store calls run on `blocking`. The service references every constructor
+// Threads: notify() is safe from any thread (the hand-off's lock); start()
+// and stop() too (they post to the service's strand). Everything else, the
+// bookkeeping of ids included, runs on a strand of `io`, with no lock; store
+// calls run on `blocking`. The service references every constructor
 // argument; all must outlive it.
 class delivery_service final : public outbox_notifier {
 public:
@@ -87,10 +76,12 @@ public:
     delivery_service& operator=(const delivery_service&) = delete;
 
     // Queues ids of messages just committed to the outbox. Never blocks (a
-    // short mutex). An id already tracked is ignored; past queue_capacity the
-    // id is dropped from memory and counted (the message stays pending in the
-    // outbox and the next rescan queues it). Ignored once stop() has begun.
-    // Ids notified before start() wait for it.
+    // short lock): the ids join the current batch, and only the first id of a
+    // batch posts a wake-up to the strand, which takes the whole batch. An id
+    // already held is ignored there; past queue_capacity (in the batch or in
+    // the queue) an id is dropped from memory and counted (the message stays
+    // pending in the outbox and the next rescan queues it). Ignored once
+    // stop() has begun. Ids notified before start() wait for it.
     void notify(const std::vector<std::string>& message_ids) override;
 
     // Spawns the workers, loaders, retry timer and periodic rescan, and

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "workers/mime.hpp"
+
 namespace sesame::workers::dkim {
 
 namespace {
@@ -31,20 +33,12 @@ std::string openssl_error(std::string_view what) {
     return s;
 }
 
-std::string base64(const unsigned char* data, std::size_t n) {
-    std::string out(4 * ((n + 2) / 3) + 1, '\0');
-    const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-    if (len < 0) throw std::runtime_error("dkim: base64 encoding failed");
-    out.resize(static_cast<std::size_t>(len));
-    return out;
-}
-
 std::string sha256_base64(std::string_view data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1)
         throw std::runtime_error(openssl_error("dkim: SHA-256 failed"));
-    return base64(md, len);
+    return mime::base64(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 // Collapses runs of spaces and tabs into one space and drops trailing ones.
@@ -219,7 +213,7 @@ std::string signer::sign(std::string_view message, std::int64_t unix_time) const
     std::vector<unsigned char> sig(len);
     if (EVP_DigestSign(ctx, sig.data(), &len, in, data.size()) != 1)
         throw std::runtime_error(openssl_error("dkim: EVP_DigestSign"));
-    const std::string b = base64(sig.data(), len);
+    const std::string b = mime::base64(std::string_view(reinterpret_cast<const char*>(sig.data()), len));
 
     std::string out = "DKIM-Signature:" + value;
     // Folded every 72 characters; whitespace inside b= is ignored (§3.5).

@@ -1,5 +1,6 @@
 // DKIM signing (RFC 6376): rsa-sha256, relaxed/relaxed canonicalisation.
-// Sans-I/O but for read_key_file; OpenSSL 3 EVP for SHA-256 and RSA.
+// Sans-I/O but for read_key_file; OpenSSL 3 EVP for SHA-256 and RSA,
+// workers/mime.hpp for base64.
 #pragma once
 
 #include <cstdint>

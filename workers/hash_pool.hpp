@@ -1,8 +1,10 @@
 // A bounded CPU pool for slow, CPU-bound jobs (Argon2id hashing) kept off the
-// network threads. Standard library only (no Asio here), so it is testable on
-// its own; core/log.hpp reports jobs that throw.
+// network threads: core's job_queue port, wired by app. Standard library
+// only (no Asio here), so it is testable on its own; core/log.hpp reports
+// jobs that throw.
 //
-// HOW NET USES IT. The caller wraps try_submit() into an awaitable: the job
+// HOW NET USES IT (through the port: net/hashing.hpp's run_hashing, which
+// never names this class). The caller wraps try_submit() into an awaitable: the job
 // captures the coroutine's executor and completion handler, computes the hash
 // on a pool thread, then posts its completion back to that executor (never
 // resumes the coroutine on the pool thread). When try_submit() returns false

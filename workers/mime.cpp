@@ -9,29 +9,6 @@ namespace sesame::workers::mime {
 namespace {
 
 constexpr char hex_digits[] = "0123456789ABCDEF";
-constexpr std::string_view b64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64(std::string_view in) {
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= in.size(); i += 3) {
-        const unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
-        out += b64_alphabet[v >> 18 & 63];
-        out += b64_alphabet[v >> 12 & 63];
-        out += b64_alphabet[v >> 6 & 63];
-        out += b64_alphabet[v & 63];
-    }
-    if (const std::size_t rest = in.size() - i; rest > 0) {
-        unsigned v = (unsigned char)in[i] << 16;
-        if (rest == 2) v |= (unsigned char)in[i + 1] << 8;
-        out += b64_alphabet[v >> 18 & 63];
-        out += b64_alphabet[v >> 12 & 63];
-        out += rest == 2 ? b64_alphabet[v >> 6 & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
 
 bool is_printable_ascii(std::string_view s) {
     for (unsigned char c : s)
@@ -150,6 +127,29 @@ std::string format_date(timestamp t) {
                   unsigned(ymd.day()), month_names[unsigned(ymd.month()) - 1], int(ymd.year()), int(hms.hours().count()),
                   int(hms.minutes().count()), int(hms.seconds().count()));
     return buf;
+}
+
+std::string base64(std::string_view bytes) {
+    static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const unsigned v = (unsigned char)bytes[i] << 16 | (unsigned char)bytes[i + 1] << 8 | (unsigned char)bytes[i + 2];
+        out += alphabet[v >> 18 & 63];
+        out += alphabet[v >> 12 & 63];
+        out += alphabet[v >> 6 & 63];
+        out += alphabet[v & 63];
+    }
+    if (const std::size_t rest = bytes.size() - i; rest > 0) {
+        unsigned v = (unsigned char)bytes[i] << 16;
+        if (rest == 2) v |= (unsigned char)bytes[i + 1] << 8;
+        out += alphabet[v >> 18 & 63];
+        out += alphabet[v >> 12 & 63];
+        out += rest == 2 ? alphabet[v >> 6 & 63] : '=';
+        out += '=';
+    }
+    return out;
 }
 
 std::string quoted_printable(std::string_view text) {

@@ -34,6 +34,12 @@ std::string_view domain_of(std::string_view address);
 // RFC 5322 date-time in UTC: "Wed, 25 Nov 2026 18:02:11 +0000".
 std::string format_date(timestamp t);
 
+// Base64 (RFC 4648 §4: the standard alphabet, '=' padding, no line breaks),
+// the one encoder of workers/: RFC 2047 encoded words, SMTP AUTH PLAIN and
+// LOGIN (RFC 4954), DKIM's bh= and b= (RFC 6376), HTTP Basic credentials
+// (RFC 7617) for the SMS gateway.
+std::string base64(std::string_view bytes);
+
 // Quoted-printable (RFC 2045 §6.7) of UTF-8 text whose lines end with "\n"
 // or "\r\n": hard line breaks become CRLF, encoded lines are at most 76
 // characters (soft breaks "=" CRLF never split an "=XX"), '=' and non-ASCII

@@ -1,9 +1,12 @@
 // The one interface every outbox sender implements: the file outbox, the SMTP
 // client and the SMS gateway clients. Depends on core/outbox.hpp
-// and Asio's awaitable only.
+// and Asio's awaitable and cancellation state only.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/system/system_error.hpp>
 #include <string>
 
 #include "core/outbox.hpp"
@@ -47,12 +50,24 @@ public:
     // - Terminal cancellation of the awaiting coroutine (delivery_service's
     //   stop past its stop_timeout) must make it complete promptly, by
     //   throwing operation_aborted or returning a failure.
-    // - Called concurrently by up to `concurrency` workers of its channel, on
-    //   one executor (a strand): implementations guard their shared state
-    //   (connection pools) for that.
+    // - Called concurrently by up to `concurrency` workers of its channel,
+    //   all coroutines on ONE strand (delivery_service's): implementations
+    //   keep their shared state (the connection_pool of SMTP and SMS) on
+    //   that strand, with no lock, touched only between suspension points.
+    //   (file_sender, shared by both channels, holds nothing but its file,
+    //   written with one write(2) per message.)
     // - `m` is owned by the caller and outlives the returned awaitable.
     // - `detail` never holds the text, subject or html (they carry codes).
     virtual boost::asio::awaitable<send_result> send(const outbox_message& m) = 0;
 };
+
+// For senders: a step that failed because the awaiting coroutine was
+// cancelled (delivery_service's stop) is not a delivery attempt: this throws
+// system_error(operation_aborted) then, so the message stays as it was.
+inline boost::asio::awaitable<void> throw_if_cancelled() {
+    const boost::asio::cancellation_state cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none)
+        throw boost::system::system_error(boost::asio::error::operation_aborted);
+}
 
 }  // namespace sesame::workers

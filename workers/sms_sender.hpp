@@ -1,7 +1,10 @@
 // The SMS gateway client: a sender (workers/sender.hpp) speaking a generic
 // JSON POST or Kannel's sendsms GET, over HTTP or HTTPS, on a small pool of
-// keep-alive connections. Depends on core/outbox.hpp and workers/sender.hpp;
-// the .cpp on Asio, Beast, OpenSSL, Boost.JSON and Boost.URL.
+// keep-alive connections (workers/connection_pool.hpp). Two rooms: the
+// exchange with the gateway (sms_sender.cpp: Asio, Beast, Boost.URL, TLS
+// from workers/tls_client.hpp) and the sans-I/O requests and answers
+// (sms_format.cpp: Boost.JSON). Depends on core/outbox.hpp and
+// workers/sender.hpp.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -31,7 +34,9 @@ class sms_sender final : public sender {
 public:
     // Throws std::invalid_argument when `url` is not http(s) with a host, or
     // `format` is neither "json" nor "kannel". Sockets live on strands of
-    // `ex`. Opens nothing until the first send.
+    // `ex`. Opens nothing until the first send. Threads: send() is called
+    // from coroutines on ONE strand, as workers/sender.hpp promises: the pool
+    // (workers/connection_pool.hpp) has no lock.
     sms_sender(boost::asio::any_io_executor ex, sms_options opts);
     // Closes idle connections. Destroy only once no send() is in flight.
     ~sms_sender() override;

@@ -1,7 +1,10 @@
 // The SMTP client: the e-mail `sender` (RFC 5321: EHLO/HELO, STARTTLS or
 // implicit TLS, AUTH PLAIN/LOGIN, PIPELINING, reused connections) with
-// optional DKIM signing. Depends on workers/{sender,mime,dkim}, Asio/Beast
-// with OpenSSL (in the .cpp); the protocol parsing below is sans-I/O.
+// optional DKIM signing. Three rooms: the sans-I/O protocol pieces
+// (smtp_protocol.hpp), the dialogue on one connection (smtp_session.hpp,
+// TLS from tls_client.hpp), and here the message, the pool and the retry.
+// Depends on workers/{sender,smtp_protocol,mime,dkim}; Asio/Beast with
+// OpenSSL in the .cpp files.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -10,12 +13,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "core/time.hpp"
 #include "workers/dkim.hpp"
 #include "workers/sender.hpp"
+#include "workers/smtp_protocol.hpp"
 
 namespace sesame::workers {
 
@@ -32,63 +34,10 @@ struct smtp_options {
     std::optional<dkim_options> dkim;    // sign when set
 };
 
-namespace smtp {
 
-enum class security { plain, starttls, implicit_tls };
-
-struct endpoint {
-    security sec = security::plain;
-    std::string host;  // without IPv6 brackets
-    std::uint16_t port = 25;
-    std::optional<std::string> user;  // percent-decoded
-    std::optional<std::string> password;
-};
-
-// smtp:// (port 25), smtp+starttls:// (587), smtps:// (465); nullopt for
-// another scheme, a missing host, a bad port or bad percent-encoding.
-std::optional<endpoint> parse_url(std::string_view url);
-
-// One server reply: its code and its lines' texts (after "250-" / "250 ").
-struct reply {
-    int code = 0;
-    std::vector<std::string> lines;
-    // "250 2.0.0 Ok: queued as ABC123" (lines joined with " / ", at most 300 bytes).
-    std::string summary() const;
-};
-
-// Accumulates reply lines (without CRLF). feed() answers done on the last
-// line ("250 ..." or "250"), more on "250-...", bad on anything else
-// (not three digits, a code changing between lines).
-class reply_parser {
-public:
-    enum status { more, done, bad };
-    status feed(std::string_view line);
-    reply take();  // the finished reply; resets the parser
-
-private:
-    reply r_;
-};
-
-struct capabilities {
-    bool starttls = false;
-    bool pipelining = false;
-    bool eightbitmime = false;
-    bool smtputf8 = false;
-    bool auth_plain = false;
-    bool auth_login = false;
-    std::optional<std::uint64_t> size;  // SIZE limit when announced non-zero
-};
-
-// The keywords of an EHLO reply (lines after the first); "AUTH=LOGIN" too.
-capabilities parse_ehlo(const reply& r);
-
-}  // namespace smtp
-
-// Threads: send() and close() must all be called from coroutines running on
-// ONE strand (or a single-threaded io_context): the pool is unguarded state
-// touched only between suspension points. The delivery_service calls send()
-// from its worker coroutines on its own strand, which satisfies this.
-// Sockets and timers use `ex`.
+// Threads: send() and close() are called from coroutines on ONE strand (or a
+// single-threaded io_context), as workers/sender.hpp promises: the pool
+// (workers/connection_pool.hpp) has no lock. Sockets use `ex`.
 class smtp_sender final : public sender {
 public:
     // Checks the URL and From, parses the DKIM key: throws

@@ -177,6 +177,18 @@ sesame::timestamp at(std::string_view rfc3339) {
 
 BOOST_AUTO_TEST_SUITE(mime)
 
+BOOST_AUTO_TEST_CASE(base64_matches_the_rfc_4648_vectors) {
+    BOOST_TEST(wmime::base64("") == "");
+    BOOST_TEST(wmime::base64("f") == "Zg==");
+    BOOST_TEST(wmime::base64("fo") == "Zm8=");
+    BOOST_TEST(wmime::base64("foo") == "Zm9v");
+    BOOST_TEST(wmime::base64("foob") == "Zm9vYg==");
+    BOOST_TEST(wmime::base64("fooba") == "Zm9vYmE=");
+    BOOST_TEST(wmime::base64("foobar") == "Zm9vYmFy");
+    BOOST_TEST(wmime::base64(std::string("\0user\0secret", 12)) == "AHVzZXIAc2VjcmV0");  // AUTH PLAIN
+    BOOST_TEST(wmime::base64(std::string("\xfb\xff\xbf", 3)) == "+/+/");  // the standard alphabet
+}
+
 BOOST_AUTO_TEST_CASE(quoted_printable_encodes_french_accents_and_decodes_back) {
     const std::string text = "Référence : été à Noël, œuvre déjà vue.";
     const std::string qp = wmime::quoted_printable(text);

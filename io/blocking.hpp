@@ -1,10 +1,10 @@
-// Running a blocking call (an outbox_repository read or write) on a thread
-// pool from a coroutine: the caller suspends, the call runs on the pool, the
-// caller resumes on its own executor with the result or the exception.
-// workers/ must not depend on net/, so this is net/blocking.hpp's pattern
-// again. Depends on Asio only.
+// Running blocking work (RocksDB calls, checkpoints, CPU-heavy steps, the
+// outbox reads and writes of the delivery workers) on a thread pool from a
+// coroutine: the caller suspends, the work runs on the pool, the caller
+// resumes on its own executor with the result or the exception. The one
+// helper for this, used by net and workers alike. Depends on Asio only.
 //
-// Pass a named callable (`auto task = [...]{...}; co_await offload(pool,
+// Pass a named callable (`auto task = [...]{...}; co_await run_blocking(pool,
 // std::move(task));`), never a lambda temporary written inside the co_await
 // expression: GCC 12 destroys such temporaries twice.
 #pragma once
@@ -20,13 +20,13 @@
 #include <type_traits>
 #include <utility>
 
-namespace sesame::workers {
+namespace sesame {
 
 // Completes with f()'s value (or rethrows its exception). Not cancellable
-// once started: the call always runs to its end, and the caller resumes
-// only then. `f` lives in the caller's coroutine frame until then.
+// once started: the work always runs to its end. `f` lives in the caller's
+// coroutine frame until then.
 template <class F>
-boost::asio::awaitable<std::invoke_result_t<F&>> offload(boost::asio::thread_pool& pool, F f) {
+boost::asio::awaitable<std::invoke_result_t<F&>> run_blocking(boost::asio::thread_pool& pool, F f) {
     using result_type = std::invoke_result_t<F&>;
     constexpr bool is_void = std::is_void_v<result_type>;
     using slot_type = std::conditional_t<is_void, bool, result_type>;
@@ -54,4 +54,4 @@ boost::asio::awaitable<std::invoke_result_t<F&>> offload(boost::asio::thread_poo
     if constexpr (!is_void) co_return std::move(*value);
 }
 
-}  // namespace sesame::workers
+}  // namespace sesame
