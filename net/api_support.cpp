@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <boost/json/serialize.hpp>
 
-#include "io/blocking.hpp"
+#include "net/blocking.hpp"
 
 namespace sesame::net {
 

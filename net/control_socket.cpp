@@ -16,7 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "io/blocking.hpp"
+#include "net/blocking.hpp"
 
 namespace sesame::net {
 

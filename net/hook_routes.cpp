@@ -2,7 +2,7 @@
 
 #include "core/delivery_report.hpp"
 #include "core/log.hpp"
-#include "io/blocking.hpp"
+#include "net/blocking.hpp"
 
 namespace sesame::net {
 

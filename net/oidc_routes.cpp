@@ -4,7 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/notifications.hpp"
-#include "io/blocking.hpp"
+#include "net/blocking.hpp"
 #include "net/oidc_request.hpp"
 
 namespace sesame::net {

@@ -3,7 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "core/account_row.hpp"
-#include "io/blocking.hpp"
+#include "net/blocking.hpp"
 #include "net/hashing.hpp"
 
 namespace sesame::net {

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "core/lockout.hpp"
-#include "io/blocking.hpp"
+#include "net/blocking.hpp"
 #include "net/hashing.hpp"
 
 namespace sesame::net {

@@ -21,7 +21,7 @@
 #include "core/contact.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "io/blocking.hpp"
+#include "net/blocking.hpp"
 #include "workers/delivery_queue.hpp"
 #include "workers/id_handoff.hpp"
 #include "workers/task_group.hpp"

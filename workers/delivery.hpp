@@ -3,7 +3,7 @@
 // backoff, jitter), expiry, abandonment, per-attempt history, metrics,
 // start-up replay and a graceful stop. What an attempt does to a message is
 // decided without I/O in workers/delivery_attempt.hpp. Depends on core
-// (ports, clock, metrics, log, contact masking), Asio, io/ and workers/;
+// (ports, clock, metrics, log, contact masking), Asio, net/blocking.hpp and workers/;
 // never on net/ or store/.
 //
 // PATH OF A MESSAGE. notify(ids) (any thread) -> the hand-off
