@@ -130,7 +130,7 @@ int run_staff(const command_line& cl) {
         created.detail = std::string("Compte du personnel créé (rôle ") + to_string(enrolment.acc.staff->role) +
                          ") en ligne de commande.";
         out.add_journal(enrolment.acc.identifier, std::move(created));
-        out.accounts.push_back({enrolment.acc, std::nullopt});
+        out.accounts.push_back(enrolment.acc);
         repo.apply(out);  // synced
         std::printf("password: %s\ntotp: %s\n", enrolment.provisional_password.c_str(), enrolment.totp_uri.c_str());
         std::fflush(stdout);

@@ -47,7 +47,7 @@ bool seed_demo_accounts(account_repository& accounts, change_sink& sink, crypto&
         n.acc.password_hash = hasher.hash(demo_password);
         n.acc.password_changed_at = now;
         n.acc.email_validated = email_validated;
-        out.accounts.push_back({n.acc, std::nullopt});
+        out.accounts.push_back(n.acc);
         // Written now so the next make_account sees the identifier as taken.
         sink.apply(out);
         out = changes{};
@@ -63,14 +63,14 @@ bool seed_demo_accounts(account_repository& accounts, change_sink& sink, crypto&
                                          year{2014} / September / 2, {}),
                                      taken, c, now);
     pupil.acc.activation_digest = activation_digest(c, demo_activation_code);
-    out.accounts.push_back({pupil.acc, std::nullopt});
+    out.accounts.push_back(pupil.acc);
     sink.apply(out);
     out = changes{};
     // A parent who has not activated yet (activation by SMS).
     new_account parent = make_account(row(profile::parent, "DEMO-P2", "Karim", "Benali", "+33698765432", nullptr,
                                           nullptr, std::nullopt, {"DEMO-E2"}),
                                       taken, c, now);
-    out.accounts.push_back({parent.acc, std::nullopt});
+    out.accounts.push_back(parent.acc);
     sink.apply(out);
     return true;
 }
@@ -87,7 +87,7 @@ bool seed_demo_staff(account_repository& accounts, change_sink& sink, password_h
         a.password_changed_at = now;
         a.created_at = a.updated_at = now;
         a.staff = staff_info{role, std::move(scope), std::string(demo_totp_secret), 0};
-        out.accounts.push_back({a, std::nullopt});
+        out.accounts.push_back(a);
     };
     add("admin", staff_role::admin, {});
     add("secretariat", staff_role::secretariat, {"0751234A"});

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
         after.activation_digest.clear();
         after.password_hash = hash;
         if (!after.email.empty()) after.email_validated = true;
-        batch.accounts.push_back({std::move(after), std::move(before)});
+        batch.accounts.push_back(std::move(after));
         if (batch.accounts.size() == 4096) {
             repo.apply(batch);
             done += batch.accounts.size();

@@ -156,12 +156,11 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
                                                           std::string(to_string(acc->prof))});
                 continue;
             }
-            account before = *acc;
             if (update_from_row(*acc, *row, now)) {
                 make_room();
                 batch.add_journal(acc->identifier, make_journal_entry(now, journal_type::account_updated, {}, options.actor,
                                                                 "Fiche mise à jour par l'établissement."));
-                batch.accounts.push_back({std::move(*acc), std::move(before)});
+                batch.accounts.push_back(std::move(*acc));
             }
             ++report.updated;
         } else {
@@ -171,7 +170,7 @@ import_report import_csv(std::string_view csv, account_repository& accounts, cha
             batch_credentials.push_back({row->external_id, fresh.acc.identifier, fresh.activation_code});
             batch.add_journal(fresh.acc.identifier, make_journal_entry(now, journal_type::account_created, {}, options.actor,
                                                                  "Compte créé à partir des données de l'établissement."));
-            batch.accounts.push_back({std::move(fresh.acc), std::nullopt});
+            batch.accounts.push_back(std::move(fresh.acc));
             ++report.created;
         }
     }

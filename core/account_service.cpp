@@ -171,7 +171,6 @@ result<login_success> account_service::login(const login_input& in, timestamp no
 }
 
 void account_service::commit_failed_login(account acc, bool password_ok, const client_info& client, timestamp now) {
-    const account before = acc;
     changes out;
     out.synced = false;  // counters and journal: lost only with the machine, never with the process
     record_login_failure(acc, out, client, now,
@@ -182,14 +181,12 @@ void account_service::commit_failed_login(account acc, bool password_ok, const c
         out.audit.push_back(staff_login_line(acc, client, now, "session.login_failed",
                                              password_ok ? "Code TOTP absent, faux ou déjà utilisé."
                                                          : "Mot de passe incorrect."));
-    out.accounts.push_back({acc, before});
-    if (!out.outbox.empty()) out.synced = true;
+    out.accounts.push_back(acc);
     commit(out);
 }
 
 login_success account_service::commit_login(account acc, const credential_check& checked, const client_info& client,
                                             timestamp now) {
-    const account before = acc;
     changes out;
     out.synced = false;  // counters and journal: lost only with the machine, never with the process
     record_success(acc.lockout);
@@ -200,7 +197,7 @@ login_success account_service::commit_login(account acc, const credential_check&
     acc.updated_at = now;
     acc.last_login_at = now;
     if (acc.staff) out.audit.push_back(staff_login_line(acc, client, now, "session.login", "Connexion."));
-    out.accounts.push_back({acc, before});
+    out.accounts.push_back(acc);
     out.add_journal(acc.identifier, make_journal_entry(now, journal_type::login_succeeded, client, "self",
                                                        checked.with_activation_code
                                                            ? "Première connexion avec le code d'activation."
@@ -298,12 +295,10 @@ status account_service::change_password(const authenticated& who, const password
         auto guard = ports_.accounts.lock_account(seen.identifier);
         auto fresh = ports_.accounts.find_account(seen.identifier);
         if (fresh) {
-            account before = *fresh;
             changes out;
             out.synced = false;
             record_login_failure(*fresh, out, in.client, now, "Mot de passe actuel incorrect lors d'un changement.");
-            out.accounts.push_back({*fresh, before});
-            if (!out.outbox.empty()) out.synced = true;
+            out.accounts.push_back(*fresh);
             commit(out);
         }
         ports_.limits.add(login_failure_key(in.client.ip), policy_.login_failures_per_ip, now);
@@ -322,7 +317,6 @@ status account_service::change_password(const authenticated& who, const password
     auto guard = ports_.accounts.lock_account(seen.identifier);
     auto fresh = ports_.accounts.find_account(seen.identifier);
     if (!fresh) return make_error(errc::unauthenticated);
-    account before = *fresh;
     account& acc = *fresh;
     if (acc.password_hash != seen.password_hash ||  // changed meanwhile by another request
         acc.activation_digest != seen.activation_digest)
@@ -335,7 +329,7 @@ status account_service::change_password(const authenticated& who, const password
     acc.updated_at = now;
     ++acc.recovery_epoch;  // kills outstanding recovery codes and links
     changes out;  // synced: the user is told it succeeded
-    out.accounts.push_back({acc, before});
+    out.accounts.push_back(acc);
     delete_sessions(acc.identifier, out, now, who.session.digest);
     out.add_journal(acc.identifier,
                     make_journal_entry(now, pending ? journal_type::activation_completed : journal_type::password_changed,

@@ -36,10 +36,9 @@ status email_confirmation_service::request_change(const authenticated& who, std:
     auto guard = engine_.ports().accounts.lock_account(who.acc.identifier);
     auto acc = engine_.ports().accounts.find_account(who.acc.identifier);
     if (!acc) return make_error(errc::unauthenticated);
-    const account before = *acc;
     changes out;
     add_confirmation(*acc, *normalized, client, "self", now, out);
-    out.accounts.push_back({*acc, before});
+    out.accounts.push_back(*acc);
     engine_.commit(out);
     return ok_v;
 }
@@ -83,10 +82,9 @@ result<std::string> email_confirmation_service::confirm(std::string_view token, 
     auto account_guard = engine_.ports().accounts.lock_account(f->identifier);
     auto acc = engine_.ports().accounts.find_account(f->identifier);
     if (!acc || acc->pending_email != f->pending_email) return make_error(errc::token_expired);  // superseded
-    const account before = *acc;
     const std::string previous = confirm_address(*acc, *f, now);
     changes out;
-    out.accounts.push_back({*acc, before});
+    out.accounts.push_back(*acc);
     out.add_journal(acc->identifier, make_journal_entry(now, journal_type::email_validated, client, "self",
                                                         "Adresse " + mask_email(acc->email) + " confirmée."));
     if (!previous.empty())

@@ -195,10 +195,9 @@ result<login_success> parent_activation_service::complete(const activation_input
     if (!f || !token_usable(*f, flow_kind::activation, secret_digest, now) || !acc ||
         acc->status != account_status::pending)
         return make_error(errc::token_expired);
-    const account before = *acc;
     complete_activation(*acc, *f, new_hash, now);
     changes out;
-    out.accounts.push_back({*acc, before});
+    out.accounts.push_back(*acc);
     out.add_journal(acc->identifier, make_journal_entry(now, journal_type::activation_completed, in.client, "self",
                                                         "Compte activé par SMS (demande " + f->reference + ")."));
     out.flows_put.push_back(*f);

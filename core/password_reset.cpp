@@ -112,7 +112,6 @@ result<flow_started> password_reset_service::request(std::string_view identifier
     auto guard = engine_.ports().accounts.lock_account(id);
     acc = engine_.ports().accounts.find_account(id);
     if (!acc) return started;
-    const account before = *acc;
     ++acc->recovery_epoch;  // one live reset per account: the new request kills the others
     acc->updated_at = now;
     f.identifier = acc->identifier;
@@ -134,7 +133,7 @@ result<flow_started> password_reset_service::request(std::string_view identifier
                         make_journal_entry(now, journal_type::code_sent, client, "system",
                                            f.ch == channel::sms ? "Code envoyé par SMS au " + mask_phone(f.destination)
                                                                 : "Lien et code envoyés à " + mask_email(f.destination)));
-    out.accounts.push_back({*acc, before});
+    out.accounts.push_back(*acc);
     out.flows_put.push_back(f);
     engine_.commit(out);
     return started;
@@ -186,10 +185,9 @@ status password_reset_service::reset(std::string_view reset_token, std::string_v
     acc = accounts.find_account(f ? f->identifier : std::string{});
     if (!usable(f, acc)) return make_error(errc::token_expired);
 
-    const account before = *acc;
     complete_reset(*acc, *f, new_hash, ap.password_history, now);
     changes out;
-    out.accounts.push_back({*acc, before});
+    out.accounts.push_back(*acc);
     accounts_.delete_sessions(acc->identifier, out, now);
     out.add_journal(acc->identifier, make_journal_entry(now, journal_type::password_reset, client, "self",
                                                         "Mot de passe changé avec la demande " + f->reference +

@@ -24,11 +24,10 @@ namespace sesame {
 
 // Everything one use case writes, applied as one atomic batch.
 struct changes {
-    struct account_write {
-        account after;
-        std::optional<account> before;  // for index maintenance; nullopt = new account
-    };
-    std::vector<account_write> accounts;
+    // Accounts written whole. The store derives their index changes (phone,
+    // e-mail, external id, names) from the record it holds, which the use
+    // case read under lock_account: nothing to keep in step by hand.
+    std::vector<account> accounts;
     std::vector<session_record> sessions_put;  // stored until their absolute expiry
     std::vector<session_record> sessions_deleted;
     std::vector<std::pair<std::string, journal_entry>> journal;  // identifier, entry
@@ -37,11 +36,15 @@ struct changes {
     std::vector<account> accounts_deleted;  // with their index entries (staff deletion)
     std::vector<audit_entry> audit;         // staff audit lines, kept audit.retention
     oidc_changes oidc;                      // codes, grants, refresh tokens, clients (core/oidc.hpp)
-    // Synced (fsync before returning) for what a user is told succeeded:
-    // account, password and contact changes, messages. Sessions and journal
-    // lines alone may be buffered (they survive a crash of the process, not
-    // of the machine).
+    // Whether apply() fsyncs before returning: by default, yes. A use case
+    // may waive it (false) for what may be lost with the machine but never
+    // with the process: sessions touched, journal lines, a wrong code or a
+    // failed login counted, a login's last-seen fields (an Argon2 thread
+    // must not park on an fsync for those). A batch holding a message to
+    // send or an account deletion is synced whatever this says (must_sync).
     bool synced = true;
+
+    bool must_sync() const { return synced || !outbox.empty() || !accounts_deleted.empty(); }
 
     bool empty() const {
         return accounts.empty() && sessions_put.empty() && sessions_deleted.empty() && journal.empty() &&

@@ -311,7 +311,7 @@ result<created_account> staff_service::create(const staff_caller& who,
                     journal_line(who, journal_type::account_created, "Compte créé par le personnel.", now));
     out.audit.push_back(audit_line(who, staff_action::account_create, fresh.acc.identifier,
                                    std::string("Compte ") + to_string(fresh.acc.prof) + " créé.", &fresh.acc, now));
-    out.accounts.push_back({fresh.acc, std::nullopt});
+    out.accounts.push_back(fresh.acc);
     ports_.sink.apply(out);
     return created_account{fresh.acc.identifier, fresh.activation_code};
 }
@@ -381,7 +381,6 @@ result<account_record> staff_service::update(const staff_caller& who, std::strin
     auto guard = ports_.accounts.lock_account(seen->identifier);
     auto fresh = ports_.accounts.find_account(seen->identifier);
     if (!fresh) return make_error(errc::not_found);
-    account before = *fresh;
     account& acc = *fresh;
     changes out;
     std::vector<std::string> done;
@@ -425,7 +424,7 @@ result<account_record> staff_service::update(const staff_caller& who, std::strin
                                                                       : journal_type::account_updated,
                                                  "Modifié par le personnel : " + summary + ".", now));
     out.audit.push_back(audit_line(who, asked.front().first, acc.identifier, "Modification : " + summary + ".", &acc, now));
-    out.accounts.push_back({acc, before});
+    out.accounts.push_back(acc);
     recovery_.commit(out);
     guard.unlock();
     return record_of(std::move(acc), now);
@@ -437,11 +436,10 @@ status staff_service::unlock(const staff_caller& who, std::string_view identifie
     auto guard = ports_.accounts.lock_account(seen->identifier);
     auto acc = ports_.accounts.find_account(seen->identifier);
     if (!acc) return make_error(errc::not_found);
-    account before = *acc;
     lift(acc->lockout);
     acc->updated_at = now;
     changes out;
-    out.accounts.push_back({*acc, before});
+    out.accounts.push_back(*acc);
     out.add_journal(acc->identifier, journal_line(who, journal_type::account_unlocked, "Compte déverrouillé par le personnel.", now));
     out.audit.push_back(audit_line(who, staff_action::account_unlock, acc->identifier, "Blocages levés.", &*acc, now));
     ports_.sink.apply(out);
@@ -455,7 +453,6 @@ result<std::string> staff_service::issue_activation_code(const staff_caller& who
     auto guard = ports_.accounts.lock_account(seen->identifier);
     auto acc = ports_.accounts.find_account(seen->identifier);
     if (!acc) return make_error(errc::not_found);
-    account before = *acc;
     const std::string code = generate_activation_code(crypto_);
     // The old password stops working (kept in the history, so it cannot
     // come back); the code works once, as a password that must be changed.
@@ -465,7 +462,7 @@ result<std::string> staff_service::issue_activation_code(const staff_caller& who
     ++acc->recovery_epoch;
     acc->updated_at = now;
     changes out;
-    out.accounts.push_back({*acc, before});
+    out.accounts.push_back(*acc);
     accounts_.delete_sessions(acc->identifier, out, now);
     out.add_journal(acc->identifier,
                     journal_line(who, journal_type::activation_code_issued,
@@ -524,7 +521,7 @@ result<staff_enrolment> staff_service::create_staff(const staff_caller& who, con
                                   std::string("Compte du personnel créé (") + to_string(e.acc.staff->role) + ").", nullptr, now);
     line.action = "staff.create";
     out.audit.push_back(std::move(line));
-    out.accounts.push_back({e.acc, std::nullopt});
+    out.accounts.push_back(e.acc);
     ports_.sink.apply(out);
     return e;
 }

@@ -250,7 +250,7 @@ rate_decision repository::take(std::string_view key, const rate_limit& limit, ti
 
 void repository::apply(const changes& c) {
     write_batch b;
-    for (const auto& w : c.accounts) add_account_write(b, db_, w.after);
+    for (const auto& a : c.accounts) add_account_write(b, db_, a);
     for (const auto& s : c.sessions_put) {
         b.put(family::sessions, keys::session(s.digest), encode_session(s), s.absolute_expires_at);
         b.put(family::sessions, keys::session_of(s.identifier, s.digest), {}, s.absolute_expires_at);
@@ -270,7 +270,7 @@ void repository::apply(const changes& c) {
     const timestamp now = db_.clock().now();
     for (const auto& f : c.flows_put) add_flow_write(b, db_, f, now);
     if (b.empty()) return;
-    db_.write(b, c.synced ? durability::synced : durability::buffered);
+    db_.write(b, c.must_sync() ? durability::synced : durability::buffered);
 }
 
 // ---- flows ----

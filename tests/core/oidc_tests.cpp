@@ -66,7 +66,7 @@ struct oidc_fixture {
         a.status = account_status::active;
         a.must_change_password = false;
         changes c;
-        c.accounts.push_back({a, std::nullopt});
+        c.accounts.push_back(a);
         store.apply(c);
         return a;
     }

@@ -227,18 +227,19 @@ public:
             ++failed_applies_;
             throw infrastructure_error("memory_ports: injected apply failure");
         }
-        for (const auto& w : c.accounts) {
-            const auto fresh = index_of(w.after);
-            if (w.before) {
-                const auto old = index_of(*w.before);
+        for (const auto& a : c.accounts) {
+            // Like the store: stale index entries come from the stored record.
+            const auto fresh = index_of(a);
+            if (auto stored = accounts_.find(a.identifier); stored != accounts_.end()) {
+                const auto old = index_of(stored->second);
                 if (old.external && old.external != fresh.external) external_ids_.erase(*old.external);
                 if (old.phone && old.phone != fresh.phone) phones_.erase(*old.phone);
                 if (old.email && old.email != fresh.email) emails_.erase(*old.email);
             }
-            if (fresh.external) external_ids_[*fresh.external] = w.after.identifier;
+            if (fresh.external) external_ids_[*fresh.external] = a.identifier;
             if (fresh.phone) phones_.insert(*fresh.phone);
             if (fresh.email) emails_.insert(*fresh.email);
-            accounts_.insert_or_assign(w.after.identifier, w.after);
+            accounts_.insert_or_assign(a.identifier, a);
         }
         for (const auto& s : c.sessions_put) sessions_.insert_or_assign(s.digest, s);
         for (const auto& s : c.sessions_deleted) sessions_.erase(s.digest);
@@ -261,7 +262,7 @@ public:
         }
         for (const auto& a : c.audit) audit_.emplace(journal_key{to_millis(a.at), next_sequence_++}, a);
         apply_oidc(c);
-        ++(c.synced ? synced_applies_ : buffered_applies_);
+        ++(c.must_sync() ? synced_applies_ : buffered_applies_);
         ++applies_;
         last_applied_ = c;
     }
@@ -440,7 +441,7 @@ public:
     // Stores `a` as a use case would (its index entries kept current).
     void put_account(const account& a) {
         changes c;
-        c.accounts.push_back({a, find_account(a.identifier)});
+        c.accounts.push_back(a);
         apply(c);
     }
     // Every message in the outbox, whatever its status, by id.

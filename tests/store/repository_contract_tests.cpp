@@ -168,13 +168,13 @@ outbox_message make_message(const std::string& id, message_status status, timest
 
 void create(change_sink& sink, const account& a) {
     changes c;
-    c.accounts.push_back({a, std::nullopt});
+    c.accounts.push_back(a);
     sink.apply(c);
 }
 
 void update(change_sink& sink, const account& before, const account& after) {
     changes c;
-    c.accounts.push_back({after, before});
+    c.accounts.push_back(after);
     sink.apply(c);
 }
 
@@ -403,7 +403,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(lock_account_serialises_read_modify_write, F, fixt
                 ++after.lockout.consecutive_failures;
                 changes c;
                 c.synced = false;
-                c.accounts.push_back({after, before});
+                c.accounts.push_back(after);
                 r.apply(c);
             }
         });
@@ -427,9 +427,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(staff_directory_search_staff_and_audit, F, fixture
     changes c;
     for (const auto& a : {user("m.dupont", "Marie", "Dupont", "0751234A"), user("l.dupont", "Lucas", "Dupont", "0931234X"),
                           user("e.legall", "Élodie", "Le Gall", "0751234A"), user("m.martin", "Marc", "Martin", "0751234A")})
-        c.accounts.push_back({a, std::nullopt});
+        c.accounts.push_back(a);
     account staff = make_account("sec.paris");
-    c.accounts.push_back({staff, std::nullopt});
+    c.accounts.push_back(staff);
     for (int i = 0; i < 5; ++i) {
         audit_entry e;
         e.at = t0 + seconds(i);
@@ -456,7 +456,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(staff_directory_search_staff_and_audit, F, fixture
     // Renamed: the old tokens go, in the same batch.
     account renamed = user("m.martin", "Marc", "Bernard", "0751234A");
     changes r;
-    r.accounts.push_back({renamed, user("m.martin", "Marc", "Martin", "0751234A")});
+    r.accounts.push_back(renamed);
     f.repo().apply(r);
     BOOST_TEST(search("mart").empty());
     BOOST_TEST((search("bern") == std::vector<std::string>{"m.martin"}));
@@ -467,10 +467,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(staff_directory_search_staff_and_audit, F, fixture
     std::vector<std::string> expected;
     for (int i = 0; i < 40; ++i) {
         const std::string id = "p.petit" + std::to_string(i);
-        many.accounts.push_back({user(id, "Paul", "Petit", "0751234A"), std::nullopt});
+        many.accounts.push_back(user(id, "Paul", "Petit", "0751234A"));
         expected.push_back(id);
     }
-    many.accounts.push_back({user("a.petitjean", "Anne", "Petitjean", "0751234A"), std::nullopt});
+    many.accounts.push_back(user("a.petitjean", "Anne", "Petitjean", "0751234A"));
     expected.push_back("a.petitjean");
     f.repo().apply(many);
     std::sort(expected.begin(), expected.end());
@@ -500,7 +500,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(apply_writes_everything_at_once, F, fixtures) {
     F f;
     auto& r = f.repo();
     changes c;
-    c.accounts.push_back({make_account("m.dupont"), std::nullopt});
+    c.accounts.push_back(make_account("m.dupont"));
     c.sessions_put.push_back(make_session("dg", "m.dupont", t0, t0 + hours(8)));
     c.add_journal("m.dupont", make_entry(t0, journal_type::activation_completed));
     c.outbox.push_back(make_message("0123456789abcdef0123456789abcdef", message_status::pending, t0));
@@ -577,7 +577,7 @@ BOOST_AUTO_TEST_SUITE(repository_sides)
 BOOST_AUTO_TEST_CASE(fake_counts_applies_records_notifications_and_injects_failures) {
     testing::memory_ports p;
     changes synced;
-    synced.accounts.push_back({make_account("m.dupont"), std::nullopt});
+    synced.accounts.push_back(make_account("m.dupont"));
     p.apply(synced);
     changes buffered;
     buffered.synced = false;
@@ -588,7 +588,7 @@ BOOST_AUTO_TEST_CASE(fake_counts_applies_records_notifications_and_injects_failu
 
     p.fail_next_applies();
     changes failing;
-    failing.accounts.push_back({make_account("p.martin"), std::nullopt});
+    failing.accounts.push_back(make_account("p.martin"));
     failing.outbox.push_back(make_message("ff", message_status::pending, t0));
     BOOST_CHECK_THROW(p.apply(failing), infrastructure_error);
     BOOST_TEST(!p.identifier_exists("p.martin"));
@@ -607,7 +607,7 @@ BOOST_AUTO_TEST_CASE(fake_counts_applies_records_notifications_and_injects_failu
 BOOST_AUTO_TEST_CASE(rocksdb_batch_that_fails_to_build_writes_nothing) {
     rocksdb_fixture f;
     changes c;
-    c.accounts.push_back({make_account("m.dupont"), std::nullopt});
+    c.accounts.push_back(make_account("m.dupont"));
     c.outbox.push_back(make_message("aa", message_status::pending, t0));
     c.add_journal(std::string("bad\0id", 6), make_entry(t0, "x"));  // not a valid key part
     BOOST_CHECK_THROW(f.repo().apply(c), std::invalid_argument);
@@ -722,8 +722,8 @@ BOOST_AUTO_TEST_SUITE_END()
 // record found, and repaired.
 BOOST_FIXTURE_TEST_CASE(integrity_check_and_repair, rocksdb_fixture) {
     changes c;
-    c.accounts.push_back({make_account("m.dupont"), std::nullopt});
-    c.accounts.push_back({make_account("l.dupont"), std::nullopt});
+    c.accounts.push_back(make_account("m.dupont"));
+    c.accounts.push_back(make_account("l.dupont"));
     repo().apply(c);
     auto report = store::check_store(*db, false, t0);
     BOOST_TEST(report.clean(), (report.problems.empty() ? "" : report.problems.front()));
