@@ -124,7 +124,8 @@ constexpr std::string_view usage_text =
     "       loadgen --print-scenario FILE     (the parsed scenario as JSON; exit 2 if invalid)\n"
     "  Scenario files (bench/scenario.hpp): named routes with weights, headers and {@NAME}\n"
     "  placeholders (a random line of the --values file NAME), ramp stages (--duration scales\n"
-    "  them), think time; --record-dir writes ROUTE.recorded (one `record` field per line).\n"
+    "  them), think time; --record-dir writes ROUTE.recorded (per expected response, its `record`\n"
+    "  field, a tab, and when it came in seconds since the start).\n"
     "  --allow-remote: accept a non-loopback target (never on a machine you do not own).\n"
     "  Exit: 0 when responses were received, 1 when none were, 2 on bad usage.\n";
 
@@ -601,8 +602,12 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream, int in
         const bool expected = plan.expected(kind.index, code);
         if (expected && !plan.record[kind.index].empty()) {
             // Every response the client saw, measured or not: the delivery check needs them all.
-            if (auto v = json_string_field(parser.get().body(), plan.record[kind.index]); !v.empty())
-                route.recorded.push_back(std::move(v));
+            // "VALUE<TAB>SECONDS" since the start of the run, for the report.
+            if (auto v = json_string_field(parser.get().body(), plan.record[kind.index]); !v.empty()) {
+                char at[32];
+                std::snprintf(at, sizeof at, "\t%.3f", std::chrono::duration<double>(t1 - plan.start).count());
+                route.recorded.push_back(std::move(v) + at);
+            }
         }
         const bool measured = plan.by_count ? counted : (t0 >= plan.measure_start && t1 <= plan.end);
         if (measured) {
