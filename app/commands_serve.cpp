@@ -172,6 +172,10 @@ int run_serve(const command_line& cl) {
     net::http_metrics http_metrics(route_names);
     probes.http = &http_metrics;
 
+    // A peer that resets its connection during a ::sendfile() response (no
+    // MSG_NOSIGNAL there) would raise SIGPIPE and kill the process; every
+    // write already handles EPIPE as an error.
+    std::signal(SIGPIPE, SIG_IGN);
     net::http_server server(runtime, cfg.http, routes, http_metrics);
     server.set_not_found_page([&site](const net::request& req) { return site.not_found(req); });
     try {
