@@ -861,12 +861,15 @@ json::object scenario_result(const options& o, const run_plan& plan, const summa
         if (t.connect_errors) errors["connect"] = t.connect_errors;
         if (t.io_errors) errors["read_write"] = t.io_errors;
         if (t.timeouts) errors["timeout"] = t.timeouts;
-        json::object by_status;
-        for (const auto& [code, h] : t.latency_by_status) by_status[std::to_string(code)] = latency_object(h);
+        json::object by_status, rps_by_status;
+        for (const auto& [code, h] : t.latency_by_status) {
+            by_status[std::to_string(code)] = latency_object(h);
+            rps_by_status[std::to_string(code)] = round3(s.seconds > 0 ? h.count() / s.seconds : 0);
+        }
         by_route[k.name] = json::object{
             {"requests", t.responses}, {"rps", round3(s.seconds > 0 ? t.responses / s.seconds : 0)},
             {"ok", t.expected}, {"rps_ok", round3(s.seconds > 0 ? t.expected / s.seconds : 0)},
-            {"status", status_object(t, all)}, {"errors", errors},
+            {"status", status_object(t, all)}, {"rps_by_status", rps_by_status}, {"errors", errors},
             {"latency_ms", latency_object(t.latency)}, {"latency_ms_by_status", by_status}};
 
         json::array n, ok, p50, p90, p99;

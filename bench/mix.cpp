@@ -1,6 +1,8 @@
 // Mix file parsing and request rendering (see mix.hpp). Standard library only.
 #include "bench/mix.hpp"
 
+#include "bench/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -8,19 +10,13 @@ namespace sesame::bench {
 
 namespace {
 
-constexpr std::string_view spaces = " \t\r";
-
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(spaces);
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(spaces);
-    return s.substr(b, e - b + 1);
-}
+using text::blanks;
+using text::trim;
 
 // Splits off the first whitespace-delimited word of `s`.
 std::string_view next_word(std::string_view& s) {
     s = trim(s);
-    const auto e = s.find_first_of(spaces);
+    const auto e = s.find_first_of(blanks);
     const std::string_view w = s.substr(0, e);
     s = e == std::string_view::npos ? std::string_view{} : s.substr(e);
     return w;
@@ -113,14 +109,10 @@ bool request_mix::add(std::uint64_t weight, std::string_view method, std::string
     return true;
 }
 
-bool request_mix::parse(std::string_view text, std::string& error) {
+bool request_mix::parse(std::string_view rest, std::string& error) {
     int line_no = 0;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    for (std::string_view line; text::next_line(rest, line);) {
         ++line_no;
-        line = trim(line);
         if (line.empty() || line.front() == '#') continue;
 
         const std::string_view weight_text = next_word(line);

@@ -2,6 +2,8 @@
 // Standard library only.
 #include "bench/scenario.hpp"
 
+#include "bench/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -12,17 +14,11 @@ namespace sesame::bench {
 
 namespace {
 
-constexpr std::string_view spaces = " \t\r";
+using text::trim;
+constexpr std::string_view spaces = text::blanks;
 constexpr std::int64_t max_ms = 86'400'000;         // one day
 constexpr std::int64_t max_permille = 10'000;       // 1000 %
 constexpr double max_rate = 10'000'000;
-
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(spaces);
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(spaces);
-    return s.substr(b, e - b + 1);
-}
 
 std::vector<std::string_view> words(std::string_view s) {
     std::vector<std::string_view> out;
@@ -146,14 +142,10 @@ class parser {
 public:
     explicit parser(scenario& s) : s_(s) {}
 
-    bool run(std::string_view text, std::string& error) {
+    bool run(std::string_view rest, std::string& error) {
         int line_no = 0;
-        while (!text.empty()) {
-            const auto nl = text.find('\n');
-            std::string_view line = text.substr(0, nl);
-            text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        for (std::string_view line; text::next_line(rest, line);) {
             ++line_no;
-            line = trim(line);
             if (line.empty() || line.front() == '#' || line.front() == ';') continue;
             std::string why;
             if (!(line.front() == '[' ? open_section(line, why) : key_value(line, why))) {
