@@ -43,14 +43,29 @@ def fmt_num(v):
     return "%.3f" % v
 
 
-def line_chart(title, unit, xs, series, events=(), y_max=None, log_y=False):
-    """series: [(name, ys)]; events: [{"t", "label"}] drawn as vertical lines."""
+def legend_rows(names):
+    """Legend entries as rows of (x, name) that fit the chart's width."""
+    rows, x = [[]], LEFT
+    for name in names:
+        width = 22 + 7 * len(name)
+        if x + width > W - RIGHT and rows[-1]:
+            rows.append([])
+            x = LEFT
+        rows[-1].append((x, name))
+        x += width
+    return rows
+
+
+def line_chart(title, unit, xs, series, events=(), y_max=None, log_y=False, lo=0.01):
+    """series: [(name, ys)]; events: [{"t", "label"}] drawn as vertical lines;
+    log_y: a log scale from `lo` (values below it drawn at the bottom)."""
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
+    legend = legend_rows([name for name, _ in series])
+    height = H + 14 * (len(legend) - 1)
     x_max = max(xs) if xs else 1
     x_max = max(x_max, max((e["t"] for e in events), default=0), 1)
     values = [y for _, ys in series for y in ys if y is not None]
     top = y_max or nice_max(max(values) if values else 1)
-    lo = 0.01
     if log_y:
         top = 10 ** math.ceil(math.log10(max(max(values, default=1), lo * 10)))
 
@@ -63,7 +78,8 @@ def line_chart(title, unit, xs, series, events=(), y_max=None, log_y=False):
             return TOP + ph * (1 - (math.log10(y) - math.log10(lo)) / (math.log10(top) - math.log10(lo)))
         return TOP + ph * (1 - min(y, top) / top)
 
-    out = ['<figure><svg viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s">' % (W, H, W, H, esc(title))]
+    out = ['<figure><svg viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s">' % (
+        W, height, W, height, esc(title))]
     out.append('<text x="%d" y="18" class="title">%s</text>' % (LEFT, esc(title)))
     ticks = ([lo * 10 ** i for i in range(int(round(math.log10(top / lo))) + 1)] if log_y
              else [top * i / 4 for i in range(5)])
@@ -73,25 +89,28 @@ def line_chart(title, unit, xs, series, events=(), y_max=None, log_y=False):
         out.append('<text x="%d" y="%.1f" class="tick" text-anchor="end">%s</text>' % (LEFT - 6, y + 4, esc(fmt_num(t))))
     for i in range(6):
         x = x_max * i / 5
-        out.append('<text x="%.1f" y="%d" class="tick" text-anchor="middle">%s s</text>' % (sx(x), H - BOTTOM + 16, esc(fmt_num(x))))
+        label = ("%.0f" if x_max >= 10 else "%.1f") % x
+        out.append('<text x="%.1f" y="%d" class="tick" text-anchor="middle">%s s</text>' % (sx(x), H - BOTTOM + 16, label))
     out.append('<text x="12" y="%d" class="tick" transform="rotate(-90 12 %d)" text-anchor="middle">%s</text>' % (
         TOP + ph // 2, TOP + ph // 2, esc(unit)))
-    for e in events:
+    for i, e in enumerate(events):
         x = sx(e["t"])
         out.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" class="event"/>' % (x, x, TOP, TOP + ph))
-        out.append('<text x="%.1f" y="%d" class="event-label">%s</text>' % (x + 3, TOP + 10, esc(e["label"])))
+        out.append('<text x="%.1f" y="%d" class="event-label">%s</text>' % (x + 3, TOP + 10 + 12 * i, esc(e["label"])))
     for i, (name, ys) in enumerate(series):
         color = PALETTE[i % len(PALETTE)]
         pts = ["%.1f,%.1f" % (sx(x), sy(y)) for x, y in zip(xs, ys) if y is not None]
         if pts:
             out.append('<polyline fill="none" stroke="%s" stroke-width="1.8" points="%s"><title>%s</title></polyline>' % (
                 color, " ".join(pts), esc(name)))
-    lx = LEFT
-    for i, (name, _) in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        out.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" class="legend">%s</text>' % (
-            lx, H - 12, color, lx + 14, H - 3, esc(name)))
-        lx += 22 + 7 * len(name)
+    i = 0
+    for row_no, row in enumerate(legend):
+        y = H - 12 + 14 * row_no
+        for lx, name in row:
+            color = PALETTE[i % len(PALETTE)]
+            out.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" class="legend">%s</text>' % (
+                lx, y, color, lx + 14, y + 9, esc(name)))
+            i += 1
     out.append("</svg></figure>")
     return "\n".join(out)
 
@@ -105,6 +124,24 @@ def table(headers, rows, classes=None):
     return "\n".join(out)
 
 
+def detail_tables(s):
+    """The server's figures, the kill and restart, the delivery check, the import."""
+    parts = []
+    srv = s.get("server") or {}
+    rows = [[esc(k), esc(fmt_num(srv.get(k)))] for k in ("cpu_s", "cpu_us_per_request", "bytes_written_per_request",
+                                                         "rss_mb_max", "start_s", "exited_by_itself") if k in srv]
+    if rows:
+        parts.append("<h2>Server (sampled from /proc)</h2>")
+        parts.append(table(["", ""], rows))
+    for key, title in (("kill", "Kill and restart"), ("recovery", "Delivery check (every 202 in the outbox)"),
+                       ("import", "Import")):
+        if key in s:
+            parts.append("<h2>%s</h2>" % esc(title))
+            parts.append(table(["", ""], [[esc(k), esc(fmt_num(v) if not isinstance(v, list) else ", ".join(v) or "–")]
+                                          for k, v in s[key].items()]))
+    return parts
+
+
 def render(s, events=()):
     routes = s.get("routes", {})
     series = s.get("series") or {}
@@ -116,6 +153,8 @@ def render(s, events=()):
     parts.append('<p class="verdict %s">%s: %d/%d thresholds hold</p>' % (
         "pass" if verdict else "fail", "PASS" if verdict else "FAIL",
         sum(t["ok"] for t in s.get("thresholds", [])), len(s.get("thresholds", []))))
+    for note in s.get("notes", []):
+        parts.append("<p class=note>%s</p>" % esc(note))
     m = s.get("machine", {})
     info = [("started", s.get("started_at")), ("duration", "%s s" % fmt_num(s.get("duration_s"))),
             ("target", str(s.get("target") or "").replace("http://", "")), ("mode", s.get("mode")), ("connections", s.get("connections")),
@@ -150,16 +189,6 @@ def render(s, events=()):
         parts.append(table(["name", "value", ""], rows))
 
     srv = s.get("server") or {}
-    rows = [[esc(k), esc(fmt_num(srv.get(k)))] for k in ("cpu_s", "cpu_us_per_request", "bytes_written_per_request",
-                                                         "rss_mb_max", "start_s") if k in srv]
-    for key, title in (("kill", "Kill and restart"), ("recovery", "Delivery check"), ("import", "Import")):
-        if key in s:
-            rows += [[esc("%s.%s" % (key, k)), esc(fmt_num(v) if not isinstance(v, list) else ", ".join(v) or "–")]
-                     for k, v in s[key].items()]
-    if rows:
-        parts.append("<h2>Server</h2>")
-        parts.append(table(["", ""], rows))
-
     if xs and series.get("routes"):
         parts.append("<h2>Over time</h2>")
         rs = series["routes"]
@@ -169,20 +198,22 @@ def render(s, events=()):
         if level and any(v != level[0] for v in level):
             parts.append(line_chart("Offered load (share of the peak)", "level", xs, [("level", level)], events))
         errs = series.get("errors") or {}
-        parts.append(line_chart("Errors by status (per second)", "errors/s", xs,
-                                [(k, v) for k, v in sorted(errs.items())] or [("none", [0] * len(xs))], events))
+        parts.append(line_chart("Errors by status (per second, log scale)", "errors/s", xs,
+                                [(k, v) for k, v in sorted(errs.items())] or [("none", [0] * len(xs))], events,
+                                log_y=True, lo=0.5))
         srv_series = srv.get("series") or {}
         if srv_series.get("t"):
             parts.append(line_chart("Server CPU (% of one core, from /proc)", "% CPU", srv_series["t"],
                                     [("cpu", srv_series["cpu_pct"])], events))
             parts.append(line_chart("Server resident memory (MB, from /proc)", "MB", srv_series["t"],
                                     [("rss", srv_series["rss_mb"])], events))
+        parts += detail_tables(s)
         parts.append("<h2>Latency per route (p50, p90, p99; ms, log scale)</h2>")
         for n, v in rs.items():
             parts.append(line_chart("%s: latency" % n, "ms", xs, [("p50", v["p50"]), ("p90", v["p90"]), ("p99", v["p99"])],
                                     events, log_y=True))
-    for note in s.get("notes", []):
-        parts.append("<p class=note>%s</p>" % esc(note))
+    else:
+        parts += detail_tables(s)
     return PAGE % {"title": esc("Sésame bench: %s" % s["scenario"]), "body": "\n".join(parts)}
 
 

@@ -5,14 +5,15 @@ restart step with nothing lost, the thresholds' exit codes, open loop, the
 comparison, and the refusal of a remote target. No timed assertion: the
 figures are only checked for shape and sense."""
 
+import http.client
 import json
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
 import sys
-import http.client
 
 import pytest
 
@@ -209,3 +210,43 @@ def test_server_survives_clients_resetting_during_static_responses(start_server)
     c.request("GET", "/healthz")
     assert c.getresponse().status == 200
     assert srv.proc.poll() is None
+
+
+def children_of(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def test_interrupted_run_stops_every_process_it_started(tmp_path):
+    scenario = tmp_path / "long.ini"
+    scenario.write_text("[scenario]\nname = long\nconnections = 2\nstage = 10m 100%\n\n[route healthz]\npath = /healthz\n")
+    p = subprocess.Popen([sys.executable, BENCH, str(scenario), "--accounts", "50", "--build", BUILD,
+                          "--out", str(tmp_path / "out"), *FAST], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    try:
+        for line in p.stderr:  # the bench says when the load starts
+            if line.startswith("bench: running long"):
+                break
+        started = children_of(p.pid)
+        names = set()
+        for pid in started:
+            with open("/proc/%d/comm" % pid) as f:
+                names.add(f.read().strip())
+        assert {"sesame", "loadgen"} <= names, names
+        p.send_signal(signal.SIGINT)  # the bench only, not its process group
+        assert p.wait(timeout=120) == 130
+        for pid in started:
+            assert not os.path.exists("/proc/%d" % pid), "process %d still there" % pid
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
