@@ -335,6 +335,8 @@ struct run_plan {
     const scenario* stages = nullptr;
     std::vector<std::vector<unsigned>> expect;  // per kind; empty: 2xx and 3xx
     std::vector<std::string> record;            // per kind: JSON field to record, or empty
+    // kill_at: answers overlapping [kill_from, kill_to] stay out of latency_steady.
+    std::optional<std::pair<steady::time_point, steady::time_point>> kill_window;
     tcp::endpoint endpoint;
     std::atomic<std::uint64_t> tickets{0};  // count mode: attempts taken after warmup
     std::atomic<std::uint64_t> seq{0};      // {seq}
@@ -366,6 +368,7 @@ std::string status_name(unsigned code) {
 
 struct thread_stats {
     latency_histogram latency;
+    latency_histogram latency_steady;  // the same, without the answers around a kill
     std::map<unsigned, latency_histogram> latency_by_status;  // the same samples, split by status
     std::array<std::uint64_t, 1000> status{};
     std::uint64_t responses = 0;
@@ -378,6 +381,7 @@ struct thread_stats {
 
     void merge(const thread_stats& o) {
         latency.merge(o.latency);
+        latency_steady.merge(o.latency_steady);
         for (const auto& [code, h] : o.latency_by_status) latency_by_status[code].merge(h);
         for (std::size_t i = 0; i < status.size(); ++i) status[i] += o.status[i];
         responses += o.responses;
@@ -612,8 +616,10 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream, int in
         const bool measured = plan.by_count ? counted : (t0 >= plan.measure_start && t1 <= plan.end);
         if (measured) {
             const auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+            const bool steady_state = !plan.kill_window || t1 < plan.kill_window->first || t0 > plan.kill_window->second;
             for (thread_stats* s : {&w.stats, &route.total}) {
                 s->latency.record(ns);
+                if (steady_state) s->latency_steady.record(ns);
                 s->latency_by_status[code].record(ns);
                 ++s->status[code];
                 ++s->responses;
@@ -820,6 +826,7 @@ json::object scenario_object(const scenario& s) {
                      {"check_delivery", s.check_delivery}, {"references", references}, {"server", server},
                      {"routes", routes}, {"ratios", ratios}, {"thresholds", thresholds}};
     out["kill_at"] = s.kill_at_permille ? json::value(*s.kill_at_permille / 1000.0) : json::value(nullptr);
+    out["kill_window_s"] = s.kill_window_ms / 1000.0;
     return out;
 }
 
@@ -866,11 +873,13 @@ json::object scenario_result(const options& o, const run_plan& plan, const summa
             by_status[std::to_string(code)] = latency_object(h);
             rps_by_status[std::to_string(code)] = round3(s.seconds > 0 ? h.count() / s.seconds : 0);
         }
-        by_route[k.name] = json::object{
+        json::object& route_out = by_route[k.name].emplace_object();
+        route_out = json::object{
             {"requests", t.responses}, {"rps", round3(s.seconds > 0 ? t.responses / s.seconds : 0)},
             {"ok", t.expected}, {"rps_ok", round3(s.seconds > 0 ? t.expected / s.seconds : 0)},
             {"status", status_object(t, all)}, {"rps_by_status", rps_by_status}, {"errors", errors},
             {"latency_ms", latency_object(t.latency)}, {"latency_ms_by_status", by_status}};
+        if (plan.kill_window) route_out["latency_ms_steady"] = latency_object(t.latency_steady);
 
         json::array n, ok, p50, p90, p99;
         for (std::size_t i = 0; i < seconds; ++i) {
@@ -985,6 +994,12 @@ int run(const options& o) {
     plan.start = start;
     plan.measure_start = start + o.warmup;
     plan.end = plan.by_count ? steady::time_point::max() : plan.measure_start + *o.duration;
+    if (o.plan.kill_at_permille && !plan.by_count) {
+        // Where scripts/bench kills the server: the window starts a little
+        // before, for the few ms between its clock and ours.
+        const auto at = plan.measure_start + std::chrono::duration_cast<steady::duration>(*o.duration) * *o.plan.kill_at_permille / 1000;
+        plan.kill_window.emplace(at - 500ms, at + std::chrono::milliseconds(o.plan.kill_window_ms));
+    }
 
     for (auto& wp : workers) {
         worker& w = *wp;

@@ -171,14 +171,18 @@ def render(s, events=()):
     parts.append(table(["threshold", "metric", "target", "measured", ""], rows, cls) if rows else "<p>No threshold.</p>")
 
     parts.append("<h2>Routes</h2>")
+    steady = any("latency_ms_steady" in r for r in routes.values())
     rows = []
     for name, r in routes.items():
         lat = r.get("latency_ms") or {}
         errs = ", ".join("%s: %s" % (k, fmt_num(v)) for k, v in (r.get("errors") or {}).items()) or "0"
-        rows.append([esc(name), esc(fmt_num(r.get("requests"))), esc(fmt_num(r.get("rps"))),
-                     esc(fmt_num(lat.get("p50"))), esc(fmt_num(lat.get("p90"))), esc(fmt_num(lat.get("p99"))),
-                     esc(fmt_num(lat.get("p999"))), esc(fmt_num(lat.get("max"))), esc(errs)])
-    parts.append(table(["route", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "errors by status"], rows))
+        row = [esc(name), esc(fmt_num(r.get("requests"))), esc(fmt_num(r.get("rps"))),
+               esc(fmt_num(lat.get("p50"))), esc(fmt_num(lat.get("p90"))), esc(fmt_num(lat.get("p99")))]
+        if steady:
+            row.append(esc(fmt_num((r.get("latency_ms_steady") or {}).get("p99"))))
+        rows.append(row + [esc(fmt_num(lat.get("p999"))), esc(fmt_num(lat.get("max"))), esc(errs)])
+    head = ["route", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms"] + (["p99 ms w/o kill"] if steady else [])
+    parts.append(table(head + ["p99.9 ms", "max ms", "errors by status"], rows))
 
     refs = s.get("references") or {}
     ratios = s.get("ratios") or {}

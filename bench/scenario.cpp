@@ -248,6 +248,8 @@ private:
             std::int64_t p = 0;
             if (!parse_percent(v, p) || p > 1000) return bad("a percentage of the run from 0% to 100%");
             s_.kill_at_permille = p;
+        } else if (key == "kill_window") {
+            if (!parse_ms(v, s_.kill_window_ms)) return bad("a duration such as 5s");
         } else if (key == "check_delivery") {
             if (!is_name(v)) return bad("a route name");
             s_.check_delivery = std::string(v);
@@ -439,6 +441,7 @@ std::string to_text(const scenario& s) {
     out += "start = " + permille_text(s.start_permille) + "\n";
     for (const auto& st : s.stages) out += "stage = " + std::to_string(st.ms) + "ms " + permille_text(st.level_permille) + "\n";
     if (s.kill_at_permille) out += "kill_at = " + permille_text(*s.kill_at_permille) + "\n";
+    out += "kill_window = " + std::to_string(s.kill_window_ms) + "ms\n";
     if (!s.check_delivery.empty()) out += "check_delivery = " + s.check_delivery + "\n";
     if (!s.references.empty()) {
         out += "references =";

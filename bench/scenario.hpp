@@ -22,6 +22,8 @@
 //   start = 10%                       level at t = 0 (default 100%)
 //   stage = 30s 100%                  repeatable: ramp linearly to that level over that time
 //   kill_at = 50%                     SIGKILL the server at that point of the run, restart it
+//   kill_window = 5s                  answers overlapping [kill, kill + window] stay out of
+//                                     the routes' latency_ms_steady (default 5s)
 //   check_delivery = ROUTE            that route's recorded `reference`s must reach the outbox
 //   references = nginx_healthz argon2 yardsticks measured in the same run
 //   server = --flag value ...         repeatable: extra `sesame serve` flags
@@ -99,6 +101,7 @@ struct scenario {
     std::int64_t start_permille = 1000;
     std::vector<scenario_stage> stages;  // never empty once parsed
     std::optional<std::int64_t> kill_at_permille;
+    std::int64_t kill_window_ms = 5000;
     std::string check_delivery;
     std::vector<std::string> references;
     std::vector<std::string> server_flags;  // one entry per `server =` line

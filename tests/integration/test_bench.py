@@ -128,6 +128,7 @@ def test_evening_runs_the_mix_kills_and_restarts(evening_run):
     for name, r in s["routes"].items():
         check_route(r)
         assert r["ok"] > 0, name  # every kind got some of its expected answers
+        assert 0 <= r["latency_ms_steady"]["p99"] <= r["latency_ms"]["max"], name
     kill = s["kill"]
     assert 0 < kill["at_s"] < kill["ready_again_s"]
     assert "exited_by_itself" not in s["server"], s.get("notes")
