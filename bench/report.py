@@ -159,7 +159,9 @@ def render(s, events=()):
     info = [("started", s.get("started_at")), ("duration", "%s s" % fmt_num(s.get("duration_s"))),
             ("target", str(s.get("target") or "").replace("http://", "")), ("mode", s.get("mode")), ("connections", s.get("connections")),
             ("accounts", s.get("accounts")), ("machine", "%s cores, %s" % (m.get("cores"), m.get("cpu_model"))),
-            ("load before", m.get("load_avg_1m_before"))]
+            ("load before", m.get("load_avg_1m_before")),
+            ("CPU taken by loadgen / by other processes", "%s %% / %s %%" % (fmt_num(m.get("loadgen_cpu_pct")),
+                                                                            fmt_num(m.get("other_cpu_pct"))))]
     parts.append(table(["", ""], [[esc(k), esc(v if v is not None else "–")] for k, v in info]))
 
     parts.append("<h2>Thresholds</h2>")
@@ -192,6 +194,13 @@ def render(s, events=()):
         rows += [[esc(k), esc(fmt_num(v)), "ratio"] for k, v in ratios.items()]
         parts.append(table(["name", "value", ""], rows))
 
+    if s.get("rounds"):
+        parts.append("<h2>Rounds (references and load in turn; the best of each side is kept)</h2>")
+        names = sorted({k for r in s["rounds"] for k in r["references"]})
+        routes_names = sorted({k for r in s["rounds"] for k in r["rps_ok"]})
+        rows = [[str(i + 1)] + [esc(fmt_num(r["references"].get(k))) for k in names] +
+                [esc(fmt_num(r["rps_ok"].get(k))) for k in routes_names] for i, r in enumerate(s["rounds"])]
+        parts.append(table(["round"] + names + ["%s (expected answers/s)" % k for k in routes_names], rows))
     srv = s.get("server") or {}
     if xs and series.get("routes"):
         parts.append("<h2>Over time</h2>")
