@@ -150,8 +150,10 @@ def test_evening_loses_no_accepted_recovery_message(evening_run):
 
 def test_threshold_that_holds_exits_0_and_one_that_fails_exits_1(tmp_path):
     holds = write_scenario(tmp_path, "some = routes.healthz.requests > 0\n")
-    p = bench(holds, "--accounts", "50", "--out", str(tmp_path / "a"), *FAST)
+    p = bench(holds, "--accounts", "50", "--rounds", "2", "--out", str(tmp_path / "a"), *FAST)
     assert p.returncode == 0, p.stderr + p.stdout
+    rounds = load(str(tmp_path / "a"))[0]["rounds"]
+    assert len(rounds) == 2 and all(r["rps_ok"]["healthz"] > 0 for r in rounds)
     fails = write_scenario(tmp_path, "some = routes.healthz.requests > 0\nimpossible = routes.healthz.latency_ms.max < 0\n")
     p = bench(fails, "--accounts", "50", "--out", str(tmp_path / "b"), *FAST)
     assert p.returncode == 1, p.stderr + p.stdout
