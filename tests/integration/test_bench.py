@@ -29,9 +29,8 @@ pytestmark = pytest.mark.skipif(not os.access(LOADGEN, os.X_OK), reason="bench t
 
 
 def bench(*args, timeout=600):
-    env = dict(os.environ, CACHE_DIR=os.environ.get("CACHE_DIR", "/tmp/sesame-bench-test-cache"))
     return subprocess.run([sys.executable, BENCH, *args, "--build", BUILD], capture_output=True, text=True,
-                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+                          timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def bench_plain(*args, timeout=120):
