@@ -100,6 +100,7 @@ struct options {
     bool given_connections = false, given_threads = false, given_rate = false, given_warmup = false,
          given_timeout = false, given_retry = false;
     std::string print_scenario;
+    std::uint64_t max_requests = 0;  // duration mode: stop after this many answers (0: no cap)
 };
 
 constexpr std::string_view usage_text =
@@ -126,6 +127,7 @@ constexpr std::string_view usage_text =
     "  placeholders (a random line of the --values file NAME), ramp stages (--duration scales\n"
     "  them), think time; --record-dir writes ROUTE.recorded (per expected response, its `record`\n"
     "  field, a tab, and when it came in seconds since the start).\n"
+    "  --max-requests N: with a duration, also stop after N measured answers (a bound on the run).\n"
     "  --allow-remote: accept a non-loopback target (never on a machine you do not own).\n"
     "  Exit: 0 when responses were received, 1 when none were, 2 on bad usage.\n";
 
@@ -240,6 +242,7 @@ options parse_options(int argc, char** argv) {
         else if (arg == "--scenario") o.scenario_file = std::string(value);
         else if (arg == "--print-scenario") o.print_scenario = std::string(value);
         else if (arg == "--record-dir") o.record_dir = std::string(value);
+        else if (arg == "--max-requests") o.max_requests = parse_int<std::uint64_t>(arg, value, 1, 1'000'000'000'000ULL);
         else if (arg == "--values") {
             const auto eq = value.find('=');
             if (eq == std::string_view::npos || eq == 0) usage_error("--values takes NAME=FILE");
@@ -342,6 +345,9 @@ struct run_plan {
     std::atomic<std::uint64_t> seq{0};      // {seq}
     std::atomic<std::uint64_t> done{0};     // responses, for the progress line
     std::atomic<std::uint64_t> failed{0};   // unexpected statuses and transport errors, likewise
+    std::uint64_t max_requests = 0;         // 0: no cap
+    std::atomic<bool> capped{false};        // the cap was reached: every connection stops
+    std::atomic<std::int64_t> capped_at_ns{0};  // when, since start
 
     // The level (permille of the peak) at `t`; the warmup runs at the first level.
     std::int64_t level_at(steady::time_point t) const {
@@ -513,7 +519,7 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream, int in
             counted = steady::now() >= plan.measure_start;
             if (counted && plan.tickets.fetch_add(1, std::memory_order_relaxed) >= plan.request_budget) break;
         } else {
-            if (steady::now() >= plan.end) break;
+            if (steady::now() >= plan.end || plan.capped.load(std::memory_order_relaxed)) break;
             counted = true;  // re-checked against the window when it ends
         }
 
@@ -631,8 +637,10 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream, int in
             second.latency.record(ns);
             if (expected) ++second.expected;
             else ++second.errors[code];
-            plan.done.fetch_add(1, std::memory_order_relaxed);
+            const auto done = plan.done.fetch_add(1, std::memory_order_relaxed) + 1;
             if (!expected) plan.failed.fetch_add(1, std::memory_order_relaxed);
+            if (plan.max_requests && done >= plan.max_requests && !plan.capped.exchange(true))
+                plan.capped_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - plan.start).count();
         }
         if (!parser.keep_alive()) {
             if (measured) { ++w.stats.reconnects; ++route.total.reconnects; }
@@ -657,10 +665,13 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream, int in
 
 // Duration mode: at the end, stops every connection of this worker,
 // cancelling the requests still in flight (they are not counted).
-task<void> stop_at(worker& w, steady::time_point end) {
+task<void> stop_at(worker& w, const run_plan& plan) {
     timer_type timer(w.ioc.get_executor());
-    timer.expires_at(end);
-    co_await timer.async_wait(use_tuple);
+    // In steps, to see the request cap when there is one.
+    while (steady::now() < plan.end && !plan.capped.load(std::memory_order_relaxed)) {
+        timer.expires_at(plan.max_requests ? std::min(plan.end, steady::now() + 50ms) : plan.end);
+        co_await timer.async_wait(use_tuple);
+    }
     w.stopping = true;
     for (auto& s : w.streams) s->cancel();
 }
@@ -851,7 +862,8 @@ json::object scenario_result(const options& o, const run_plan& plan, const summa
                      {"errors", s.total.errors()},
                      {"error_kinds", json::object{{"connect", s.total.connect_errors}, {"read_write", s.total.io_errors},
                                                   {"timeout", s.total.timeouts}}},
-                     {"reconnects", s.total.reconnects}};
+                     {"reconnects", s.total.reconnects}, {"max_requests", o.max_requests},
+                     {"capped", plan.capped.load()}};
     std::size_t seconds = 0;
     for (const auto& r : routes) seconds = std::max(seconds, r.seconds.size());
     const double window_end = std::chrono::duration<double>(plan.end - plan.start).count();
@@ -961,6 +973,7 @@ int run(const options& o) {
     plan.retry_after_cap = o.retry_after_cap;
     plan.rate = o.rate;
     plan.connections = o.connections;
+    plan.max_requests = o.max_requests;
     plan.stages = &o.plan;
     plan.think = std::chrono::milliseconds(o.plan.think_ms);
     plan.expect.resize(mix.kinds().size());
@@ -1005,7 +1018,7 @@ int run(const options& o) {
         worker& w = *wp;
         for (std::size_t i = 0; i < w.streams.size(); ++i)
             asio::co_spawn(w.ioc, run_connection(w, plan, *w.streams[i], w.stream_index[i]), report_exception(w, "a connection"));
-        if (!plan.by_count) asio::co_spawn(w.ioc, stop_at(w, plan.end), report_exception(w, "the stop timer"));
+        if (!plan.by_count) asio::co_spawn(w.ioc, stop_at(w, plan), report_exception(w, "the stop timer"));
     }
     std::atomic<bool> finished{false};
     std::thread progress;
@@ -1035,6 +1048,9 @@ int run(const options& o) {
         s.seconds = s.total.responses ? std::chrono::duration<double>(s.total.last_done - plan.measure_start).count() : 0;
     } else {
         s.seconds = std::chrono::duration<double>(*o.duration).count();
+        if (plan.capped)  // stopped at the request cap: the window ended there
+            s.seconds = std::max(0.001, std::chrono::duration<double>(plan.start + std::chrono::nanoseconds(plan.capped_at_ns.load()) -
+                                                                      plan.measure_start).count());
     }
     s.rps = s.seconds > 0 ? double(s.total.responses) / s.seconds : 0;
 

@@ -176,6 +176,17 @@ def test_open_loop_keeps_the_rate_and_compare_prints_deltas(tmp_path):
     assert re.search(r"healthz\s+[\d.]+\s+[\d.]+\s+[+-][\d.]+%", p.stdout), p.stdout
 
 
+def test_a_run_stops_at_its_request_cap(tmp_path):
+    scenario = tmp_path / "long.ini"
+    scenario.write_text("[scenario]\nname = long\nconnections = 4\nstage = 10m 100%\n\n[route healthz]\npath = /healthz\n")
+    p = bench(str(scenario), "--accounts", "50", "--max-requests", "300", "--out", str(tmp_path / "out"), *FAST,
+              timeout=300)  # a 10-minute scenario: only the cap ends it within the timeout
+    assert p.returncode == 0, p.stderr + p.stdout
+    s, _ = load(str(tmp_path / "out"))
+    assert 300 <= s["routes"]["healthz"]["requests"] <= 300 + 4  # plus what was in flight
+    assert any("--max-requests 300" in n for n in s["notes"])
+
+
 def test_refuses_a_remote_target():
     p = bench_plain("healthz", "--target", "http://192.0.2.10:8080")
     assert p.returncode == 2
