@@ -29,8 +29,17 @@ pytestmark = pytest.mark.skipif(not os.access(LOADGEN, os.X_OK), reason="bench t
 
 
 def bench(*args, timeout=600):
-    return subprocess.run([sys.executable, BENCH, *args, "--build", BUILD], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    """scripts/bench ARGS in its own process group: past the timeout, it and
+    every server it started are killed together."""
+    p = subprocess.Popen([sys.executable, BENCH, *args, "--build", BUILD], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
 def bench_plain(*args, timeout=120):
@@ -260,6 +269,6 @@ def test_interrupted_run_stops_every_process_it_started(tmp_path):
         for pid in started:
             assert not os.path.exists("/proc/%d" % pid), "process %d still there" % pid
     finally:
-        if p.poll() is None:
-            p.kill()
+        if p.poll() is None:  # the bench and all it started: its own process group
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait()
