@@ -278,6 +278,10 @@ int run_serve(const command_line& cl) {
     const http_routes routes(cfg, probes, api, uc.recovery, uc.staff, uc.oidc, repo);
     probes.http = routes.metrics.get();
 
+    // A peer that resets its connection during a ::sendfile() response (no
+    // MSG_NOSIGNAL there) would raise SIGPIPE and kill the process; every
+    // write already handles EPIPE as an error.
+    std::signal(SIGPIPE, SIG_IGN);
     net::http_server server(runtime, cfg.http, routes.table, *routes.metrics);
     server.set_not_found_page([&routes](const net::request& req) { return routes.site.not_found(req); });
     try {

@@ -11,7 +11,23 @@
 #   start_sesame DIR PORT [ARGS...]     build/sesame ($SESAME) on a fresh store; sets STARTED_PID
 #   idle_pct                            how idle the machine is, in percent, over 1 s
 #   bench_csv, wait_ready               a cached import file; a started server's port (see below)
-# The caller defines die MESSAGE [EXIT_CODE].
+#   bench_scenario NAME BUILD OUT [ARGS] a scripts/bench scenario, its summary.json copied to OUT
+# The caller defines die MESSAGE [EXIT_CODE] (bench_scenario does not need it).
+
+# bench_scenario NAME BUILD_DIR OUT [SCRIPTS_BENCH_ARGS...]: runs `scripts/bench
+# NAME` (DURATION, SESAME_LOG_LEVEL and EXTRA from the environment), copies its
+# summary.json to OUT, and returns scripts/bench's exit code.
+bench_scenario() {
+  local name=$1 build=$2 out=$3 dir rc=0
+  shift 3
+  case "$build" in /*) ;; *) build="$ROOT/$build" ;; esac
+  dir="$ROOT/bench/reports/$name-$(date +%Y%m%d-%H%M%S)"
+  # shellcheck disable=SC2086  # EXTRA is a list of flags
+  "$ROOT/scripts/bench" "$name" --build "$build" --out "$dir" --duration "${DURATION:-10s}" \
+    --set "log.level=${SESAME_LOG_LEVEL:-info}" "$@" ${EXTRA:-} || rc=$?
+  [ -f "$dir/summary.json" ] && cp "$dir/summary.json" "$out" && echo "written $out (report: $dir/report.html)"
+  return "$rc"
+}
 
 bench_workdir() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/sesame-$1.XXXXXX")

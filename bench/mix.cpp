@@ -1,6 +1,8 @@
 // Mix file parsing and request rendering (see mix.hpp). Standard library only.
 #include "bench/mix.hpp"
 
+#include "bench/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -8,19 +10,13 @@ namespace sesame::bench {
 
 namespace {
 
-constexpr std::string_view spaces = " \t\r";
-
-std::string_view trim(std::string_view s) {
-    const auto b = s.find_first_not_of(spaces);
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(spaces);
-    return s.substr(b, e - b + 1);
-}
+using text::blanks;
+using text::trim;
 
 // Splits off the first whitespace-delimited word of `s`.
 std::string_view next_word(std::string_view& s) {
     s = trim(s);
-    const auto e = s.find_first_of(spaces);
+    const auto e = s.find_first_of(blanks);
     const std::string_view w = s.substr(0, e);
     s = e == std::string_view::npos ? std::string_view{} : s.substr(e);
     return w;
@@ -38,7 +34,7 @@ bool is_path(std::string_view p) {
 
 }  // namespace
 
-text_template text_template::parse(std::string_view s) {
+text_template text_template::parse(std::string_view s, std::vector<std::string>* value_names) {
     text_template t;
     std::string literal;
     auto flush = [&] {
@@ -54,6 +50,13 @@ text_template text_template::parse(std::string_view s) {
             flush();
             t.parts_.push_back({part_kind::rand, {}});
             s.remove_prefix(6);
+        } else if (value_names && s.starts_with("{@") && s.find('}') != std::string_view::npos) {
+            const std::string name(s.substr(2, s.find('}') - 2));
+            auto it = std::find(value_names->begin(), value_names->end(), name);
+            if (it == value_names->end()) it = value_names->insert(value_names->end(), name);
+            flush();
+            t.parts_.push_back({part_kind::value, {}, std::size_t(it - value_names->begin())});
+            s.remove_prefix(name.size() + 3);
         } else {
             literal += s.front();
             s.remove_prefix(1);
@@ -65,6 +68,11 @@ text_template text_template::parse(std::string_view s) {
 
 bool text_template::uses(part_kind kind) const {
     return std::any_of(parts_.begin(), parts_.end(), [kind](const part& p) { return p.kind == kind; });
+}
+
+void text_template::value_slots(std::vector<std::size_t>& out) const {
+    for (const auto& p : parts_)
+        if (p.kind == part_kind::value && std::find(out.begin(), out.end(), p.slot) == out.end()) out.push_back(p.slot);
 }
 
 bool request_mix::add(std::uint64_t weight, std::string_view method, std::string_view path,
@@ -94,20 +102,17 @@ bool request_mix::add(std::uint64_t weight, std::string_view method, std::string
     using pk = text_template::part_kind;
     k.uses_seq = k.path.uses(pk::seq) || k.body.uses(pk::seq);
     k.uses_rand = k.path.uses(pk::rand) || k.body.uses(pk::rand);
+    k.index = kinds_.size();
     kinds_.push_back(std::move(k));
     total_weight_ += weight;
     cumulative_.push_back(total_weight_);
     return true;
 }
 
-bool request_mix::parse(std::string_view text, std::string& error) {
+bool request_mix::parse(std::string_view rest, std::string& error) {
     int line_no = 0;
-    while (!text.empty()) {
-        const auto nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    for (std::string_view line; text::next_line(rest, line);) {
         ++line_no;
-        line = trim(line);
         if (line.empty() || line.front() == '#') continue;
 
         const std::string_view weight_text = next_word(line);
@@ -139,13 +144,59 @@ bool request_mix::add_single(std::string_view method, std::string_view path, std
     return add(1, method, path, body, 0, error);
 }
 
-void request_mix::append_headers(std::string& out, const request_kind& k, std::size_t body_size) const {
+bool request_mix::add_route(std::string_view name, std::uint64_t weight, std::string_view method, std::string_view path,
+                            std::string_view body, std::string_view content_type,
+                            const std::vector<std::string>& headers, std::string& error) {
+    if (!add(weight, method, "/", body, 0, error)) return false;
+    request_kind& k = kinds_.back();
+    k.name = std::string(name);
+    k.path = text_template::parse(path, &value_names_);
+    k.body = text_template::parse(body, &value_names_);
+    if (!content_type.empty()) k.content_type = std::string(content_type);
+    using pk = text_template::part_kind;
+    k.path.value_slots(k.value_slots);
+    k.body.value_slots(k.value_slots);
+    for (const auto& h : headers) {
+        k.headers.push_back(text_template::parse(h, &value_names_));
+        k.headers.back().value_slots(k.value_slots);
+        k.uses_seq = k.uses_seq || k.headers.back().uses(pk::seq);
+        k.uses_rand = k.uses_rand || k.headers.back().uses(pk::rand);
+    }
+    k.uses_seq = k.uses_seq || k.path.uses(pk::seq) || k.body.uses(pk::seq);
+    k.uses_rand = k.uses_rand || k.path.uses(pk::rand) || k.body.uses(pk::rand);
+    values_.resize(value_names_.size());
+    return true;
+}
+
+void request_mix::set_values(std::string_view name, std::vector<std::string> lines) {
+    auto it = std::find(value_names_.begin(), value_names_.end(), name);
+    if (it == value_names_.end()) it = value_names_.insert(value_names_.end(), std::string(name));
+    values_.resize(value_names_.size());
+    lines.erase(std::remove(lines.begin(), lines.end(), std::string{}), lines.end());
+    values_[std::size_t(it - value_names_.begin())] = std::move(lines);
+}
+
+std::vector<std::string> request_mix::missing_values() const {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < value_names_.size(); ++i)
+        if (i >= values_.size() || values_[i].empty()) out.push_back(value_names_[i]);
+    return out;
+}
+
+void request_mix::append_headers(std::string& out, const request_kind& k, std::size_t body_size, std::uint64_t seq,
+                                 std::uint64_t rand) const {
     out += " HTTP/1.1\r\nHost: ";
     out += host_;
     out += "\r\nUser-Agent: sesame-loadgen\r\n";
     out += extra_headers_;
+    for (const auto& h : k.headers) {
+        h.render(out, seq, rand, &picked_);
+        out += "\r\n";
+    }
     if (k.has_body) {
-        out += "Content-Type: application/json\r\nContent-Length: ";
+        out += "Content-Type: ";
+        out += k.content_type;
+        out += "\r\nContent-Length: ";
         out += std::to_string(body_size);
         out += "\r\n";
     } else if (k.method == "POST" || k.method == "PUT" || k.method == "PATCH") {
@@ -158,7 +209,7 @@ void request_mix::finalize(std::string_view host, std::string_view extra_headers
     host_ = std::string(host);
     extra_headers_ = std::string(extra_headers);
     for (auto& k : kinds_) {
-        if (k.uses_seq || k.uses_rand) continue;
+        if (k.uses_seq || k.uses_rand || !k.value_slots.empty()) continue;
         k.fixed_wire = k.method + ' ';
         k.path.render(k.fixed_wire, 0, 0);
         std::string body;

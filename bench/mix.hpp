@@ -1,12 +1,15 @@
 // Request mixes for the load generator: parsing the mix file format, choosing
 // a request kind by weight and rendering it as HTTP/1.1 bytes, with the
-// {seq} and {rand} placeholders (one value of each per request). Sans-I/O:
-// standard library only.
+// {seq}, {rand} and {@NAME} placeholders (one value of each per request).
+// Sans-I/O: standard library only.
 //
 // Mix file, one request kind per line (blank lines and `#` lines ignored):
 //   WEIGHT METHOD PATH [JSON-BODY]
 // e.g.  `3 POST /api/v1/recovery/password {"identifier":"u{seq}","profile":"parent"}`
 // The body is the rest of the line, sent with Content-Type: application/json.
+// Scenario files (scenario.hpp) add request kinds with add_route: a name,
+// headers, a content type, and {@NAME} placeholders drawing a random line
+// of a values file (set_values).
 #pragma once
 
 #include <cstdint>
@@ -34,22 +37,28 @@ struct fast_rng {
 // A path or body with placeholders, split into literal and placeholder parts.
 class text_template {
 public:
-    enum class part_kind { literal, seq, rand };
+    enum class part_kind { literal, seq, rand, value };
     struct part {
         part_kind kind;
-        std::string text;  // literal only
+        std::string text;   // literal only
+        std::size_t slot = 0;  // value only: index into the mix's value names
     };
 
-    static text_template parse(std::string_view s);
+    // `value_names`: where {@NAME} placeholders are registered (their slot
+    // is the index); without it, {@NAME} stays literal text.
+    static text_template parse(std::string_view s, std::vector<std::string>* value_names = nullptr);
     bool uses(part_kind kind) const;
-    // Appends the text to `out`, with `seq` for every {seq} and `rand` for
-    // every {rand}.
-    void render(std::string& out, std::uint64_t seq, std::uint64_t rand) const {
+    void value_slots(std::vector<std::size_t>& out) const;
+    // Appends the text to `out`, with `seq` for every {seq}, `rand` for
+    // every {rand} and values[slot] for every {@NAME}.
+    void render(std::string& out, std::uint64_t seq, std::uint64_t rand,
+                const std::vector<std::string_view>* values = nullptr) const {
         for (const auto& p : parts_) {
             switch (p.kind) {
             case part_kind::literal: out += p.text; break;
             case part_kind::seq: out += std::to_string(seq); break;
             case part_kind::rand: out += std::to_string(rand); break;
+            case part_kind::value: if (values) out += (*values)[p.slot]; break;
             }
         }
     }
@@ -59,6 +68,8 @@ private:
 };
 
 struct request_kind {
+    std::string name;      // scenario route name (empty in mix files)
+    std::size_t index = 0;  // position in the mix
     std::uint64_t weight = 1;
     std::string method;  // upper-case token, e.g. GET
     text_template path;
@@ -67,6 +78,9 @@ struct request_kind {
     bool is_head = false;
     bool uses_seq = false;   // {seq} somewhere in path or body
     bool uses_rand = false;  // {rand} somewhere in path or body
+    std::vector<text_template> headers;   // "Name: value", without CRLF
+    std::string content_type = "application/json";
+    std::vector<std::size_t> value_slots;  // {@NAME}s used, each once
     std::string fixed_wire;  // the whole request when there is no placeholder
     int line = 0;            // in the mix file, for messages
 };
@@ -78,6 +92,14 @@ public:
     bool parse(std::string_view text, std::string& error);
     // One request kind, as --method/--path/--body give it.
     bool add_single(std::string_view method, std::string_view path, std::string_view body, std::string& error);
+    // A named request kind of a scenario (already validated by its parser).
+    bool add_route(std::string_view name, std::uint64_t weight, std::string_view method, std::string_view path,
+                   std::string_view body, std::string_view content_type, const std::vector<std::string>& headers,
+                   std::string& error);
+    // The lines of the values file NAME, for {@NAME}; empty lines dropped.
+    void set_values(std::string_view name, std::vector<std::string> lines);
+    // Value names used by some kind but without lines (set_values), if any.
+    std::vector<std::string> missing_values() const;
     // Pre-renders the kinds without placeholders; `host` is the Host header.
     // `extra_headers`: complete "Name: value\r\n" lines sent with every request.
     void finalize(std::string_view host, std::string_view extra_headers = {});
@@ -105,13 +127,18 @@ public:
         if (!k.fixed_wire.empty()) return k.fixed_wire;
         const std::uint64_t seq = k.uses_seq ? next_seq() : 0;
         const std::uint64_t rand = k.uses_rand ? 10000000 + rng.below(90000000) : 0;
+        picked_.resize(values_.size());
+        for (const std::size_t slot : k.value_slots) {
+            const auto& lines = values_[slot];
+            picked_[slot] = lines.empty() ? std::string_view{} : std::string_view(lines[rng.below(lines.size())]);
+        }
         out.clear();
         body_scratch_.clear();
-        if (k.has_body) k.body.render(body_scratch_, seq, rand);
+        if (k.has_body) k.body.render(body_scratch_, seq, rand, &picked_);
         out += k.method;
         out += ' ';
-        k.path.render(out, seq, rand);
-        append_headers(out, k, body_scratch_.size());
+        k.path.render(out, seq, rand, &picked_);
+        append_headers(out, k, body_scratch_.size(), seq, rand);
         out += body_scratch_;
         return out;
     }
@@ -119,15 +146,19 @@ public:
 private:
     bool add(std::uint64_t weight, std::string_view method, std::string_view path, std::string_view body,
              int line, std::string& error);
-    void append_headers(std::string& out, const request_kind& k, std::size_t body_size) const;
+    void append_headers(std::string& out, const request_kind& k, std::size_t body_size, std::uint64_t seq = 0,
+                        std::uint64_t rand = 0) const;
 
     std::vector<request_kind> kinds_;
     std::vector<std::uint64_t> cumulative_;
     std::uint64_t total_weight_ = 0;
     std::string host_;
     std::string extra_headers_;
-    // Scratch space for rendering bodies; one request_mix copy per thread.
+    std::vector<std::string> value_names_;           // slot -> NAME
+    std::vector<std::vector<std::string>> values_;   // slot -> lines
+    // Scratch space for rendering; one request_mix copy per thread.
     mutable std::string body_scratch_;
+    mutable std::vector<std::string_view> picked_;
 };
 
 }  // namespace sesame::bench
