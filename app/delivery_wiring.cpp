@@ -43,9 +43,7 @@ std::unique_ptr<message_senders> make_senders(const config::settings& cfg, boost
         so.timeout = cfg.sms.timeout;
         so.max_connections = cfg.sms.concurrency;
         if (cfg.sms.callback_secret) {
-            std::string base = cfg.http.public_url;
-            while (!base.empty() && base.back() == '/') base.pop_back();
-            so.callback_url = base + "/api/v1/hooks/sms-status?secret=" +
+            so.callback_url = cfg.http.public_url + "/api/v1/hooks/sms-status?secret=" +
                               workers::sms_sender::percent_encode(*cfg.sms.callback_secret);
         }
         try {

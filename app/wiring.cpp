@@ -32,7 +32,6 @@ recovery_policy make_recovery_policy(const config::settings& cfg) {
     p.code_failures_per_account = limit_of(cfg.limits.code_failures_per_account);
     p.code_failures_per_ip = limit_of(cfg.limits.code_failures_per_ip);
     p.public_url = cfg.http.public_url;
-    while (!p.public_url.empty() && p.public_url.back() == '/') p.public_url.pop_back();
     p.public_host = public_host(cfg.http.public_url);
     return p;
 }

@@ -204,6 +204,9 @@ std::variant<loaded, config_error> load_checked(const load_input& input) {
         }
         s.http.secure_cookies = true;
     }
+    // The one place public_url is normalised: links are built as
+    // public_url + "/path" everywhere else.
+    while (!s.http.public_url.empty() && s.http.public_url.back() == '/') s.http.public_url.pop_back();
     if (s.outbox.file.empty()) s.outbox.file = (std::filesystem::path(s.store.path) / "outbox.log").string();
     const std::uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
     if (s.http.threads == 0) s.http.threads = cores;

@@ -36,7 +36,7 @@ inline window_limit window_of(const rate_limit& l) { return {l.count, l.window};
 
 struct http_settings {
     std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
-    std::string public_url = "http://127.0.0.1:8080";
+    std::string public_url = "http://127.0.0.1:8080";  // without a trailing "/" (config::load strips it)
     std::optional<std::string> tls_cert;
     std::optional<std::string> tls_key;
     std::vector<std::string> trusted_proxies;  // addresses or CIDR ranges

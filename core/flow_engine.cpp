@@ -21,9 +21,7 @@ std::string ip_key(const char* what, const client_info& c) { return std::string(
 
 flow_engine::flow_engine(account_ports ports, flow_repository& flows, crypto& c, recovery_policy policy,
                          std::string server_secret)
-    : ports_(ports), flows_(flows), crypto_(c), policy_(std::move(policy)), server_secret_(std::move(server_secret)) {
-    while (!policy_.public_url.empty() && policy_.public_url.back() == '/') policy_.public_url.pop_back();
-}
+    : ports_(ports), flows_(flows), crypto_(c), policy_(std::move(policy)), server_secret_(std::move(server_secret)) {}
 
 void flow_engine::set_metrics(metrics_registry& r) {
     const char* help = "Messages not sent because a destination cap stopped them (limits.sends_per_destination, "

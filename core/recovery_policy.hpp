@@ -28,8 +28,8 @@ struct recovery_policy {
     // Fixed.
     duration token_ttl = std::chrono::minutes(15);  // reset and activation tokens
     std::uint32_t max_birth_date_attempts = 3;
-    // From http.public_url (app/wiring.cpp).
-    std::string public_url = "http://127.0.0.1:8080";  // no trailing slash
+    // From http.public_url, without a trailing slash (config::load strips it).
+    std::string public_url = "http://127.0.0.1:8080";
     std::string public_host = "127.0.0.1:8080";
 };
 

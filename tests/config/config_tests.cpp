@@ -196,6 +196,12 @@ BOOST_AUTO_TEST_CASE(ini_sections_flat_keys_comments_and_quotes) {
     BOOST_TEST(s.http.public_url == "https://ent.example.fr");
 }
 
+BOOST_AUTO_TEST_CASE(public_url_loses_its_trailing_slashes_once_for_everyone) {
+    load_input input;
+    input.flags = {{"http.public_url", "https://ent.example.fr/portail//"}};
+    BOOST_TEST(must_load(input).values.http.public_url == "https://ent.example.fr/portail");
+}
+
 BOOST_AUTO_TEST_CASE(file_syntax_errors_name_the_line) {
     const auto parsed = parse_config_text("[http]\nlisten 127.0.0.1:80\n");
     BOOST_REQUIRE(std::holds_alternative<file_syntax_error>(parsed));
