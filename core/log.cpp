@@ -94,6 +94,24 @@ const char* level_name(level l) {
     return "info";
 }
 
+// "2026-12-06T15:04:05.123Z": the calendar part is formatted once a second
+// per thread (every request writes a line: this is on the hot path).
+void append_timestamp(std::string& out, timestamp at) {
+    thread_local std::int64_t cached_second = -1;
+    thread_local std::string cached;  // "2026-12-06T15:04:05"
+    const std::int64_t ms = at.time_since_epoch().count();
+    const std::int64_t second = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    if (second != cached_second) {
+        cached = format_rfc3339(from_millis(second * 1000));
+        cached.pop_back();  // the "Z"
+        cached_second = second;
+    }
+    out += cached;
+    const int milli = int(ms - second * 1000);
+    const char frac[] = {'.', char('0' + milli / 100), char('0' + milli / 10 % 10), char('0' + milli % 10), 'Z'};
+    out.append(frac, sizeof frac);
+}
+
 }  // namespace
 
 void set_min_level(level l) { min_level.store(int(l)); }
@@ -125,15 +143,9 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
     if (int(l) < min_level.load(std::memory_order_relaxed)) return;
     std::string line;
     line.reserve(160);
-    line += "{\"ts\":";
-    const auto now = std::chrono::system_clock::now();
-    const auto ms = std::chrono::time_point_cast<duration>(now);
-    std::string ts = format_rfc3339(ms);
-    char frac[8];
-    std::snprintf(frac, sizeof frac, ".%03dZ", int(ms.time_since_epoch().count() % 1000));
-    ts.pop_back();
-    ts += frac;
-    append_json_string(line, ts);
+    line += "{\"ts\":\"";
+    append_timestamp(line, std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
+    line += '"';
     line += ",\"level\":\"";
     line += level_name(l);
     line += "\",\"event\":";

@@ -248,7 +248,9 @@ private:
 
     boost::asio::awaitable<response> handle(incoming& in) {
         if (auto refused = refusal(ctx_, in.match, in.req)) co_return std::move(*refused);
-        co_return co_await run_handler(*in.match.matched, in.req);
+        const route& r = *in.match.matched;
+        if (r.options.never_waits) co_return co_await call_handler(r, in.req);
+        co_return co_await run_handler(r, in.req);
     }
 
     // Runs the handler as its own coroutine on this connection's executor

@@ -23,6 +23,10 @@ struct route_options {
     // No Origin check: routes that no cookie authenticates (the OpenID
     // Connect token and userinfo endpoints, called by relying parties).
     bool any_origin = false;
+    // The handler never waits (no store, no pool, no peer: /healthz, the
+    // portal's files): it runs inside the connection's coroutine, without
+    // the handler deadline's own coroutine and timer wait.
+    bool never_waits = false;
 };
 
 struct route {

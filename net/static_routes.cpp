@@ -194,17 +194,22 @@ response static_site::not_found(const request& req) const {
 }
 
 void static_site::add_routes(router& r) const {
+    route_options from_memory;  // answered from the table: never waits
+    from_memory.never_waits = true;
     for (const auto& e : entries_) {
         if (e.asset->kind != web::asset_kind::page) continue;
         const web::asset* a = e.asset;
-        r.add(method::get, std::string(a->path), [this, a](request& req) -> boost::asio::awaitable<response> {
-            co_return answer(req, *a);
-        });
+        r.add(
+            method::get, std::string(a->path),
+            [this, a](request& req) -> boost::asio::awaitable<response> { co_return answer(req, *a); }, from_memory);
     }
-    r.add(method::get, "/assets/{name}", [this](request& req) -> boost::asio::awaitable<response> {
-        if (const auto* a = find(req.path)) co_return answer(req, *a);
-        co_return not_found(req);
-    });
+    r.add(
+        method::get, "/assets/{name}",
+        [this](request& req) -> boost::asio::awaitable<response> {
+            if (const auto* a = find(req.path)) co_return answer(req, *a);
+            co_return not_found(req);
+        },
+        from_memory);
 }
 
 }  // namespace sesame::net

@@ -3,9 +3,11 @@
 namespace sesame::net {
 
 void add_system_routes(router& r, const system_probes& probes) {
-    r.add(method::get, "/healthz", [](request&) -> boost::asio::awaitable<response> {
-        co_return response::text(200, "ok\n");
-    });
+    route_options immediate;
+    immediate.never_waits = true;
+    r.add(
+        method::get, "/healthz",
+        [](request&) -> boost::asio::awaitable<response> { co_return response::text(200, "ok\n"); }, immediate);
     r.add(method::get, "/readyz", [&probes](request&) -> boost::asio::awaitable<response> {
         if (probes.ready && probes.ready()) co_return response::text(200, "ready\n");
         co_return response::text(503, "not ready\n");
