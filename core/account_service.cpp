@@ -68,7 +68,7 @@ login_success account_service::open_session(const account& acc, const client_inf
     session_record s = new_session(acc, client, now, ok.token);
     ok.expires_at = s.expires_at(policy_.session_idle);
     out.sessions_put.push_back(std::move(s));
-    ok.acc = acc;
+    ok.acc = {acc.identifier, acc.prof, acc.first_name, acc.last_name, acc.must_change_password, acc.staff};
     return ok;
 }
 

@@ -36,8 +36,19 @@ struct login_input {
     client_info client;
 };
 
+// What a login tells its caller of the account: the fields the answer
+// shows, never the password hash, the contacts or the counters.
+struct signed_in_account {
+    std::string identifier;
+    profile prof = profile::eleve;
+    std::string first_name;
+    std::string last_name;
+    bool must_change_password = false;
+    std::optional<staff_info> staff;  // role and scope of a staff account
+};
+
 struct login_success {
-    account acc;
+    signed_in_account acc;
     std::string token;  // goes into the cookie; never stored
     timestamp expires_at{};
 };

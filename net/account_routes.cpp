@@ -27,7 +27,7 @@ json::object me_body(const account& a) {
     o["email"] = shown.empty() ? json::value(nullptr) : json::value(shown);
     o["email_validated"] = a.pending_email.empty() && a.email_validated;
     o["must_change_password"] = a.must_change_password;
-    add_staff_fields(o, a);
+    add_staff_fields(o, a.staff);
     return o;
 }
 
@@ -54,7 +54,7 @@ awaitable<response> post_session(api_context& ctx, request& req) {
     o["last_name"] = ok.acc.last_name;
     o["must_change_password"] = ok.acc.must_change_password;
     o["expires_at"] = format_rfc3339(ok.expires_at);
-    add_staff_fields(o, ok.acc);
+    add_staff_fields(o, ok.acc.staff);
     response r = json_response(200, o);
     r.headers.emplace_back("Set-Cookie", session_cookie(ok.token, ctx.accounts.policy().session_absolute,
                                                         ctx.secure_cookies || req.secure));

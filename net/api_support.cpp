@@ -99,11 +99,11 @@ boost::json::object journal_body(const journal_page& page) {
     return o;
 }
 
-void add_staff_fields(boost::json::object& o, const account& a) {
-    if (!a.staff) return;
-    o["role"] = to_string(a.staff->role);
+void add_staff_fields(boost::json::object& o, const std::optional<staff_info>& staff) {
+    if (!staff) return;
+    o["role"] = to_string(staff->role);
     boost::json::array scope;
-    for (const auto& s : a.staff->scope) scope.emplace_back(s);
+    for (const auto& s : staff->scope) scope.emplace_back(s);
     o["scope"] = std::move(scope);
 }
 

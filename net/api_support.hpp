@@ -75,7 +75,7 @@ result<page_query> parse_page_query(const request& req);
 // {events: [{at, type, ip, user_agent, actor, detail}], next}
 boost::json::object journal_body(const journal_page& page);
 // For a staff account: `role` and `scope` (API.md: the login answer and GET /me).
-void add_staff_fields(boost::json::object& o, const account& a);
+void add_staff_fields(boost::json::object& o, const std::optional<staff_info>& staff);
 
 // 503 overloaded with Retry-After.
 response overloaded_response(const api_context& ctx);

@@ -106,7 +106,7 @@ json::object record_body(const account_record& r) {
 json::object staff_body(const account& a) {
     json::object o;
     o["login"] = a.identifier;
-    add_staff_fields(o, a);
+    add_staff_fields(o, a.staff);
     o["created_at"] = format_rfc3339(a.created_at);
     o["last_login_at"] = a.last_login_at ? json::value(format_rfc3339(*a.last_login_at)) : json::value(nullptr);
     return o;
