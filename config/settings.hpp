@@ -1,8 +1,8 @@
 // The validated configuration: plain structs, parsed once by config::load
 // (see load.hpp) from the file, SESAME_* environment and --key flags.
 // Nothing else in Sésame reads configuration. Depends on core/time.hpp,
-// core/log.hpp (the log level) and core/recovery_policy.hpp, the one source
-// of the recovery defaults.
+// core/log.hpp (the log level), and core/recovery_policy.hpp and
+// core/account_policy.hpp, the one source of the domain's defaults.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/account_policy.hpp"
 #include "core/recovery_policy.hpp"
 #include "core/time.hpp"
 
@@ -26,10 +27,15 @@ struct window_limit {
     duration window;
 };
 
-// The recovery numbers are the domain's (core/recovery_policy.hpp): their
-// defaults are read from there, never repeated here.
+// The recovery and account numbers are the domain's
+// (core/recovery_policy.hpp, core/account_policy.hpp): their defaults are
+// read from there, never repeated here.
 inline const recovery_policy& recovery_defaults() {
     static const recovery_policy defaults;
+    return defaults;
+}
+inline const account_policy& account_defaults() {
+    static const account_policy defaults;
     return defaults;
 }
 inline window_limit window_of(const rate_limit& l) { return {l.count, l.window}; }
@@ -108,14 +114,14 @@ struct workers_settings {
 };
 
 struct login_settings {
-    std::uint32_t lockout_threshold = 5;
-    duration lockout_duration = minutes(15);
-    std::uint32_t hard_lock_threshold = 20;
+    std::uint32_t lockout_threshold = account_defaults().lockout.threshold;
+    duration lockout_duration = account_defaults().lockout.first_lock;
+    std::uint32_t hard_lock_threshold = account_defaults().lockout.hard_threshold;
     std::uint32_t alert_failures_per_minute = 1000;  // 0: never
 };
 
 struct limits_settings {
-    window_limit login_failures_per_ip{100, minutes(15)};
+    window_limit login_failures_per_ip = window_of(account_defaults().login_failures_per_ip);
     window_limit recovery_per_ip = window_of(recovery_defaults().recovery_per_ip);
     window_limit recovery_per_identifier = window_of(recovery_defaults().recovery_per_identifier);
     window_limit sends_per_destination = window_of(recovery_defaults().sends_per_destination);
@@ -127,12 +133,12 @@ struct limits_settings {
 struct password_settings {
     std::uint32_t argon2_memory_kib = 19456;
     std::uint32_t argon2_iterations = 2;
-    std::uint32_t min_length = 12;
+    std::uint32_t min_length = account_defaults().min_password_length;
 };
 
 struct session_settings {
-    duration idle_timeout = minutes(30);
-    duration absolute_timeout = hours(12);
+    duration idle_timeout = account_defaults().session_idle;
+    duration absolute_timeout = account_defaults().session_absolute;
 };
 
 struct log_settings {

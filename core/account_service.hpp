@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/account.hpp"
+#include "core/account_policy.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/lockout.hpp"
@@ -19,15 +20,6 @@
 
 namespace sesame {
 
-struct account_policy {
-    lockout_policy lockout;
-    rate_limit login_failures_per_ip{100, std::chrono::minutes(15)};
-    duration session_idle = std::chrono::minutes(30);
-    duration session_absolute = std::chrono::hours(12);
-    std::uint32_t min_password_length = 12;
-    std::size_t password_history = 5;  // the current one included
-    std::string public_host;           // for message texts ("sesame.example.fr")
-};
 
 struct login_input {
     std::string identifier;
