@@ -123,9 +123,9 @@ constexpr std::string_view usage_text =
     "       loadgen --target HOST:PORT --scenario FILE [--values NAME=FILE ...] [--duration D]\n"
     "               [--rate R] [--connections N] [--record-dir DIR] [--json OUT.json] [--progress]\n"
     "       loadgen --print-scenario FILE     (the parsed scenario as JSON; exit 2 if invalid)\n"
-    "  Scenario files (bench/scenario.hpp): named routes with weights, headers and {@NAME}\n"
-    "  placeholders (a random line of the --values file NAME), ramp stages (--duration scales\n"
-    "  them), think time; --record-dir writes ROUTE.recorded (per expected response, its `record`\n"
+    "  Scenario files (bench/scenario.hpp): named routes with weights, headers, {@NAME}\n"
+    "  placeholders (a random line of the --values file NAME) and {#NAME} ones (its lines in\n"
+    "  order, each once per run, then again), ramp stages (--duration scales them), think time; --record-dir writes ROUTE.recorded (per expected response, its `record`\n"
     "  field, a tab, and when it came in seconds since the start).\n"
     "  --max-requests N: with a duration, also stop after N measured answers (a bound on the run).\n"
     "  --allow-remote: accept a non-loopback target (never on a machine you do not own).\n"
@@ -307,7 +307,7 @@ request_mix load_mix(const options& o) {
             mix.set_values(name, std::move(lines));
         }
         if (const auto missing = mix.missing_values(); !missing.empty())
-            usage_error(o.scenario_file + ": no --values lines for {@" + missing.front() + "}");
+            usage_error(o.scenario_file + ": no --values lines for {@" + missing.front() + "} or {#" + missing.front() + "}");
     } else if (!o.mix_file.empty()) {
         if (!mix.parse(read_file(o.mix_file, "mix file"), error)) usage_error(o.mix_file + ": " + error);
     } else if (!mix.add_single(o.method, o.path, o.body, error)) {

@@ -45,8 +45,10 @@
 // rate in open loop. METRIC is a dotted path into summary.json, e.g.
 // routes.login_ok.latency_ms.p99, references.argon2, ratios.login_vs_argon2.
 // In path, body and headers: {seq} (run-wide counter), {rand} (8 random
-// digits) and {@NAME} (a random line of the values file NAME, one line per
-// file per request).
+// digits), {@NAME} (a random line of the values file NAME, one line per
+// file per request) and {#NAME} (the next line of NAME, in order across the
+// run, each once before any comes again: values that work once, such as
+// authorization codes).
 #pragma once
 
 #include <cstdint>

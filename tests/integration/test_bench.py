@@ -196,6 +196,22 @@ def test_a_run_stops_at_its_request_cap(tmp_path):
     assert any("--max-requests 300" in n for n in s["notes"])
 
 
+def test_sso_token_exchanges_each_minted_code_once(tmp_path):
+    # 2000 answers and 2016 codes (one more per connection): drawn at random,
+    # codes would come twice and the second use answer 400 invalid_grant.
+    out = str(tmp_path / "token")
+    p = bench("sso_token", "--accounts", "50", "--duration", "30s", "--max-requests", "2000", "--out", out, *FAST,
+              timeout=300)
+    assert p.returncode in (0, 1), p.stderr + p.stdout
+    s, _ = load(out)
+    token = s["routes"]["token"]
+    check_route(token)
+    assert token["status"] == {"200": token["requests"]}
+    assert token["errors_total"] == 0
+    assert token["requests"] <= 2000 + 16
+    assert [t["name"] for t in s["thresholds"]] == ["token_rate"]
+
+
 def test_refuses_a_remote_target():
     p = bench_plain("healthz", "--target", "http://192.0.2.10:8080")
     assert p.returncode == 2
