@@ -892,6 +892,11 @@ json::object scenario_result(const options& o, const run_plan& plan, const summa
             {"status", status_object(t, all)}, {"rps_by_status", rps_by_status}, {"errors", errors},
             {"latency_ms", latency_object(t.latency)}, {"latency_ms_by_status", by_status}};
         if (plan.kill_window) route_out["latency_ms_steady"] = latency_object(t.latency_steady);
+        json::array buckets;  // [upper edge in ms, count]: whole distributions to compare (scripts/bench latency_ks)
+        t.latency.for_each_bucket([&buckets](std::uint64_t edge, std::uint64_t count) {
+            buckets.push_back(json::array{round3(ms(edge)), count});
+        });
+        route_out["latency_histogram"] = std::move(buckets);
 
         json::array n, ok, p50, p90, p99;
         for (std::size_t i = 0; i < seconds; ++i) {

@@ -212,6 +212,24 @@ def test_sso_token_exchanges_each_minted_code_once(tmp_path):
     assert [t["name"] for t in s["thresholds"]] == ["token_rate"]
 
 
+def test_login_timing_compares_the_two_latency_distributions(tmp_path):
+    out = str(tmp_path / "timing")
+    p = bench("login_timing", "--accounts", "300", "--duration", "2s", "--out", out, *FAST, timeout=300)
+    assert p.returncode in (0, 1), p.stderr + p.stdout
+    s, _ = load(out)
+    known, unknown = s["routes"]["known"], s["routes"]["unknown"]
+    for r in (known, unknown):
+        check_route(r)
+        assert r["status"] == {"401": r["requests"]}  # invalid_credentials both ways
+        assert "latency_histogram" not in r  # loadgen's, used for the test, not kept
+    ks = s["latency_ks"]["known"]["unknown"]
+    assert ks["samples"] == [known["requests"], unknown["requests"]]
+    assert 0 <= ks["statistic"] <= 1 and 0 <= ks["p_value"] <= 1
+    (threshold,) = s["thresholds"]
+    assert threshold["metric"] == "latency_ks.known.unknown.p_value" and threshold["measured"] == ks["p_value"]
+    assert p.returncode == (0 if ks["p_value"] > 0.01 else 1)
+
+
 def test_refuses_a_remote_target():
     p = bench_plain("healthz", "--target", "http://192.0.2.10:8080")
     assert p.returncode == 2
