@@ -156,6 +156,25 @@ def test_evening_loses_no_accepted_recovery_message(evening_run):
     assert lost["ok"] and lost["measured"] == 0
 
 
+def test_crash_rounds_kills_ten_times_loses_nothing_and_checks_the_store(tmp_path):
+    out = str(tmp_path / "crash")
+    p = bench("crash_rounds", "--accounts", "300", "--duration", "10s", "--out", out, *FAST)
+    assert p.returncode in (0, 1), p.stderr + p.stdout
+    s, page = load(out)
+    kill = s["kill"]
+    assert kill["count"] == 10
+    assert kill["at_s_all"] == sorted(kill["at_s_all"]) and kill["at_s_all"][0] == kill["at_s"]
+    assert len(set(kill["at_s_all"])) == 10 and kill["restart_s_max"] >= kill["restart_s"]
+    assert page.count("ready again") >= 10  # one mark per restart on the charts
+    assert s["store_check"]["exit_code"] == 0, s["store_check"]["report"]
+    r = s["recovery"]
+    assert r["answered_202"] > 0 and r["lost"] == 0, r["lost_examples"]
+    assert {t["name"]: t["ok"] for t in s["thresholds"]} == {"every_kill": True, "nothing_lost": True,
+                                                             "store_consistent": True}
+    assert p.returncode == 0
+    check_page(page)
+
+
 def test_threshold_that_holds_exits_0_and_one_that_fails_exits_1(tmp_path):
     holds = write_scenario(tmp_path, "some = routes.healthz.requests > 0\n")
     p = bench(holds, "--accounts", "50", "--rounds", "2", "--out", str(tmp_path / "a"), *FAST)
