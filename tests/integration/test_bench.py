@@ -249,6 +249,18 @@ def test_login_timing_compares_the_two_latency_distributions(tmp_path):
     assert p.returncode == (0 if ks["p_value"] > 0.01 else 1)
 
 
+def test_search_runs_as_an_admin_and_a_secretariat_logged_in_with_totp(tmp_path):
+    out = str(tmp_path / "search")
+    p = bench("search", "--accounts", "2000", "--duration", "2s", "--out", out, *FAST, timeout=300)
+    assert p.returncode in (0, 1), p.stderr + p.stdout  # 1: the p99 target on a shared machine
+    s, _ = load(out)
+    assert set(s["routes"]) == {"national", "school"}
+    for r in s["routes"].values():
+        check_route(r)
+        assert r["status"] == {"200": r["requests"]}  # a session refused or out of scope would be 401/403
+    assert [t["name"] for t in s["thresholds"]] == ["national_p99", "school_p99"]
+
+
 def test_refuses_a_remote_target():
     p = bench_plain("healthz", "--target", "http://192.0.2.10:8080")
     assert p.returncode == 2
