@@ -58,6 +58,13 @@ public:
         return max_;
     }
 
+    // Calls f(upper edge, count) for every non-empty bucket, in increasing order.
+    template <class F>
+    void for_each_bucket(F&& f) const {
+        for (std::size_t i = 0; i < bucket_count; ++i)
+            if (counts_[i]) f(upper_edge(i), counts_[i]);
+    }
+
     static std::size_t index_of(std::uint64_t v) {
         if (v < sub_count) return static_cast<std::size_t>(v);
         const int msb = 63 - std::countl_zero(v);   // >= sub_bits

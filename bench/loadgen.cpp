@@ -123,9 +123,10 @@ constexpr std::string_view usage_text =
     "       loadgen --target HOST:PORT --scenario FILE [--values NAME=FILE ...] [--duration D]\n"
     "               [--rate R] [--connections N] [--record-dir DIR] [--json OUT.json] [--progress]\n"
     "       loadgen --print-scenario FILE     (the parsed scenario as JSON; exit 2 if invalid)\n"
-    "  Scenario files (bench/scenario.hpp): named routes with weights, headers and {@NAME}\n"
-    "  placeholders (a random line of the --values file NAME), ramp stages (--duration scales\n"
-    "  them), think time; --record-dir writes ROUTE.recorded (per expected response, its `record`\n"
+    "  Scenario files (bench/scenario.hpp): named routes with weights, headers, {@NAME}\n"
+    "  placeholders (a random line of the --values file NAME) and {#NAME} ones (its lines in\n"
+    "  order, each once per run, then again), ramp stages (--duration scales them), think\n"
+    "  time; --record-dir writes ROUTE.recorded (per expected response, its `record`\n"
     "  field, a tab, and when it came in seconds since the start).\n"
     "  --max-requests N: with a duration, also stop after N measured answers (a bound on the run).\n"
     "  --allow-remote: accept a non-loopback target (never on a machine you do not own).\n"
@@ -307,7 +308,7 @@ request_mix load_mix(const options& o) {
             mix.set_values(name, std::move(lines));
         }
         if (const auto missing = mix.missing_values(); !missing.empty())
-            usage_error(o.scenario_file + ": no --values lines for {@" + missing.front() + "}");
+            usage_error(o.scenario_file + ": no --values lines for {@" + missing.front() + "} or {#" + missing.front() + "}");
     } else if (!o.mix_file.empty()) {
         if (!mix.parse(read_file(o.mix_file, "mix file"), error)) usage_error(o.mix_file + ": " + error);
     } else if (!mix.add_single(o.method, o.path, o.body, error)) {
@@ -338,8 +339,8 @@ struct run_plan {
     const scenario* stages = nullptr;
     std::vector<std::vector<unsigned>> expect;  // per kind; empty: 2xx and 3xx
     std::vector<std::string> record;            // per kind: JSON field to record, or empty
-    // kill_at: answers overlapping [kill_from, kill_to] stay out of latency_steady.
-    std::optional<std::pair<steady::time_point, steady::time_point>> kill_window;
+    // kill_at: answers overlapping a [kill_from, kill_to] stay out of latency_steady.
+    std::vector<std::pair<steady::time_point, steady::time_point>> kill_windows;
     tcp::endpoint endpoint;
     std::atomic<std::uint64_t> tickets{0};  // count mode: attempts taken after warmup
     std::atomic<std::uint64_t> seq{0};      // {seq}
@@ -622,7 +623,8 @@ task<void> run_connection(worker& w, run_plan& plan, stream_type& stream, int in
         const bool measured = plan.by_count ? counted : (t0 >= plan.measure_start && t1 <= plan.end);
         if (measured) {
             const auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
-            const bool steady_state = !plan.kill_window || t1 < plan.kill_window->first || t0 > plan.kill_window->second;
+            const bool steady_state = std::none_of(plan.kill_windows.begin(), plan.kill_windows.end(),
+                                                   [t0, t1](const auto& k) { return t1 >= k.first && t0 <= k.second; });
             for (thread_stats* s : {&w.stats, &route.total}) {
                 s->latency.record(ns);
                 if (steady_state) s->latency_steady.record(ns);
@@ -836,7 +838,9 @@ json::object scenario_object(const scenario& s) {
                      {"start", s.start_permille / 1000.0}, {"stages", stages}, {"duration_s", s.duration_ms() / 1000.0},
                      {"check_delivery", s.check_delivery}, {"references", references}, {"server", server},
                      {"routes", routes}, {"ratios", ratios}, {"thresholds", thresholds}};
-    out["kill_at"] = s.kill_at_permille ? json::value(*s.kill_at_permille / 1000.0) : json::value(nullptr);
+    json::array kill_at;  // empty: no kill
+    for (const auto p : s.kill_at_permille) kill_at.push_back(p / 1000.0);
+    out["kill_at"] = std::move(kill_at);
     out["kill_window_s"] = s.kill_window_ms / 1000.0;
     return out;
 }
@@ -891,7 +895,12 @@ json::object scenario_result(const options& o, const run_plan& plan, const summa
             {"ok", t.expected}, {"rps_ok", round3(s.seconds > 0 ? t.expected / s.seconds : 0)},
             {"status", status_object(t, all)}, {"rps_by_status", rps_by_status}, {"errors", errors},
             {"latency_ms", latency_object(t.latency)}, {"latency_ms_by_status", by_status}};
-        if (plan.kill_window) route_out["latency_ms_steady"] = latency_object(t.latency_steady);
+        if (!plan.kill_windows.empty()) route_out["latency_ms_steady"] = latency_object(t.latency_steady);
+        json::array buckets;  // [upper edge in ms, count]: whole distributions to compare (scripts/bench latency_ks)
+        t.latency.for_each_bucket([&buckets](std::uint64_t edge, std::uint64_t count) {
+            buckets.push_back(json::array{round3(ms(edge)), count});
+        });
+        route_out["latency_histogram"] = std::move(buckets);
 
         json::array n, ok, p50, p90, p99;
         for (std::size_t i = 0; i < seconds; ++i) {
@@ -1007,11 +1016,12 @@ int run(const options& o) {
     plan.start = start;
     plan.measure_start = start + o.warmup;
     plan.end = plan.by_count ? steady::time_point::max() : plan.measure_start + *o.duration;
-    if (o.plan.kill_at_permille && !plan.by_count) {
+    for (const auto permille : o.plan.kill_at_permille) {
+        if (plan.by_count) break;
         // Where scripts/bench kills the server: the window starts a little
         // before, for the few ms between its clock and ours.
-        const auto at = plan.measure_start + std::chrono::duration_cast<steady::duration>(*o.duration) * *o.plan.kill_at_permille / 1000;
-        plan.kill_window.emplace(at - 500ms, at + std::chrono::milliseconds(o.plan.kill_window_ms));
+        const auto at = plan.measure_start + std::chrono::duration_cast<steady::duration>(*o.duration) * permille / 1000;
+        plan.kill_windows.emplace_back(at - 500ms, at + std::chrono::milliseconds(o.plan.kill_window_ms));
     }
 
     for (auto& wp : workers) {

@@ -50,12 +50,13 @@ text_template text_template::parse(std::string_view s, std::vector<std::string>*
             flush();
             t.parts_.push_back({part_kind::rand, {}});
             s.remove_prefix(6);
-        } else if (value_names && s.starts_with("{@") && s.find('}') != std::string_view::npos) {
+        } else if (value_names && (s.starts_with("{@") || s.starts_with("{#")) && s.find('}') != std::string_view::npos) {
             const std::string name(s.substr(2, s.find('}') - 2));
             auto it = std::find(value_names->begin(), value_names->end(), name);
             if (it == value_names->end()) it = value_names->insert(value_names->end(), name);
             flush();
-            t.parts_.push_back({part_kind::value, {}, std::size_t(it - value_names->begin())});
+            t.parts_.push_back({s[1] == '@' ? part_kind::value : part_kind::next_value, {},
+                                std::size_t(it - value_names->begin())});
             s.remove_prefix(name.size() + 3);
         } else {
             literal += s.front();
@@ -70,9 +71,9 @@ bool text_template::uses(part_kind kind) const {
     return std::any_of(parts_.begin(), parts_.end(), [kind](const part& p) { return p.kind == kind; });
 }
 
-void text_template::value_slots(std::vector<std::size_t>& out) const {
+void text_template::value_slots(std::vector<std::size_t>& out, part_kind kind) const {
     for (const auto& p : parts_)
-        if (p.kind == part_kind::value && std::find(out.begin(), out.end(), p.slot) == out.end()) out.push_back(p.slot);
+        if (p.kind == kind && std::find(out.begin(), out.end(), p.slot) == out.end()) out.push_back(p.slot);
 }
 
 bool request_mix::add(std::uint64_t weight, std::string_view method, std::string_view path,
@@ -154,14 +155,21 @@ bool request_mix::add_route(std::string_view name, std::uint64_t weight, std::st
     k.body = text_template::parse(body, &value_names_);
     if (!content_type.empty()) k.content_type = std::string(content_type);
     using pk = text_template::part_kind;
-    k.path.value_slots(k.value_slots);
-    k.body.value_slots(k.value_slots);
+    for (const auto kind : {pk::value, pk::next_value}) {
+        auto& slots = kind == pk::value ? k.value_slots : k.in_order;
+        k.path.value_slots(slots, kind);
+        k.body.value_slots(slots, kind);
+    }
     for (const auto& h : headers) {
         k.headers.push_back(text_template::parse(h, &value_names_));
-        k.headers.back().value_slots(k.value_slots);
+        k.headers.back().value_slots(k.value_slots, pk::value);
+        k.headers.back().value_slots(k.in_order, pk::next_value);
         k.uses_seq = k.uses_seq || k.headers.back().uses(pk::seq);
         k.uses_rand = k.uses_rand || k.headers.back().uses(pk::rand);
     }
+    for (const std::size_t slot : k.in_order)  // one line per file per request: in order wins
+        if (std::find(k.value_slots.begin(), k.value_slots.end(), slot) == k.value_slots.end())
+            k.value_slots.push_back(slot);
     k.uses_seq = k.uses_seq || k.path.uses(pk::seq) || k.body.uses(pk::seq);
     k.uses_rand = k.uses_rand || k.path.uses(pk::rand) || k.body.uses(pk::rand);
     values_.resize(value_names_.size());
@@ -208,6 +216,7 @@ void request_mix::append_headers(std::string& out, const request_kind& k, std::s
 void request_mix::finalize(std::string_view host, std::string_view extra_headers) {
     host_ = std::string(host);
     extra_headers_ = std::string(extra_headers);
+    next_line_ = std::make_shared<std::vector<std::atomic<std::uint64_t>>>(values_.size());
     for (auto& k : kinds_) {
         if (k.uses_seq || k.uses_rand || !k.value_slots.empty()) continue;
         k.fixed_wire = k.method + ' ';

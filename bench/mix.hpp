@@ -1,6 +1,7 @@
 // Request mixes for the load generator: parsing the mix file format, choosing
 // a request kind by weight and rendering it as HTTP/1.1 bytes, with the
-// {seq}, {rand} and {@NAME} placeholders (one value of each per request).
+// {seq}, {rand}, {@NAME} and {#NAME} placeholders (one value of each per
+// request).
 // Sans-I/O: standard library only.
 //
 // Mix file, one request kind per line (blank lines and `#` lines ignored):
@@ -8,11 +9,16 @@
 // e.g.  `3 POST /api/v1/recovery/password {"identifier":"u{seq}","profile":"parent"}`
 // The body is the rest of the line, sent with Content-Type: application/json.
 // Scenario files (scenario.hpp) add request kinds with add_route: a name,
-// headers, a content type, and {@NAME} placeholders drawing a random line
-// of a values file (set_values).
+// headers, a content type, {@NAME} placeholders drawing a random line of a
+// values file (set_values), and {#NAME} ones drawing its lines in order, each
+// once per run across every thread (then from the first again): values that
+// work once, such as authorization codes.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,20 +43,22 @@ struct fast_rng {
 // A path or body with placeholders, split into literal and placeholder parts.
 class text_template {
 public:
-    enum class part_kind { literal, seq, rand, value };
+    enum class part_kind { literal, seq, rand, value, next_value };
     struct part {
         part_kind kind;
         std::string text;   // literal only
-        std::size_t slot = 0;  // value only: index into the mix's value names
+        std::size_t slot = 0;  // value and next_value: index into the mix's value names
     };
 
-    // `value_names`: where {@NAME} placeholders are registered (their slot
-    // is the index); without it, {@NAME} stays literal text.
+    // `value_names`: where {@NAME} and {#NAME} placeholders are registered
+    // (their slot is the index); without it, they stay literal text.
     static text_template parse(std::string_view s, std::vector<std::string>* value_names = nullptr);
     bool uses(part_kind kind) const;
-    void value_slots(std::vector<std::size_t>& out) const;
+    // Adds the slots of its placeholders of that kind (value or next_value)
+    // to `out`, each once.
+    void value_slots(std::vector<std::size_t>& out, part_kind kind = part_kind::value) const;
     // Appends the text to `out`, with `seq` for every {seq}, `rand` for
-    // every {rand} and values[slot] for every {@NAME}.
+    // every {rand} and values[slot] for every {@NAME} and {#NAME}.
     void render(std::string& out, std::uint64_t seq, std::uint64_t rand,
                 const std::vector<std::string_view>* values = nullptr) const {
         for (const auto& p : parts_) {
@@ -58,7 +66,8 @@ public:
             case part_kind::literal: out += p.text; break;
             case part_kind::seq: out += std::to_string(seq); break;
             case part_kind::rand: out += std::to_string(rand); break;
-            case part_kind::value: if (values) out += (*values)[p.slot]; break;
+            case part_kind::value:
+            case part_kind::next_value: if (values) out += (*values)[p.slot]; break;
             }
         }
     }
@@ -80,7 +89,8 @@ struct request_kind {
     bool uses_rand = false;  // {rand} somewhere in path or body
     std::vector<text_template> headers;   // "Name: value", without CRLF
     std::string content_type = "application/json";
-    std::vector<std::size_t> value_slots;  // {@NAME}s used, each once
+    std::vector<std::size_t> value_slots;  // {@NAME}s and {#NAME}s used, each once
+    std::vector<std::size_t> in_order;     // those of value_slots used as {#NAME}
     std::string fixed_wire;  // the whole request when there is no placeholder
     int line = 0;            // in the mix file, for messages
 };
@@ -100,7 +110,8 @@ public:
     void set_values(std::string_view name, std::vector<std::string> lines);
     // Value names used by some kind but without lines (set_values), if any.
     std::vector<std::string> missing_values() const;
-    // Pre-renders the kinds without placeholders; `host` is the Host header.
+    // Pre-renders the kinds without placeholders, makes the run-wide {#NAME}
+    // counters (shared by copies of the mix); `host` is the Host header.
     // `extra_headers`: complete "Name: value\r\n" lines sent with every request.
     void finalize(std::string_view host, std::string_view extra_headers = {});
 
@@ -130,7 +141,14 @@ public:
         picked_.resize(values_.size());
         for (const std::size_t slot : k.value_slots) {
             const auto& lines = values_[slot];
-            picked_[slot] = lines.empty() ? std::string_view{} : std::string_view(lines[rng.below(lines.size())]);
+            if (lines.empty()) {
+                picked_[slot] = {};
+                continue;
+            }
+            const bool in_order = std::find(k.in_order.begin(), k.in_order.end(), slot) != k.in_order.end();
+            const std::uint64_t i = in_order ? (*next_line_)[slot].fetch_add(1, std::memory_order_relaxed) % lines.size()
+                                             : rng.below(lines.size());
+            picked_[slot] = lines[i];
         }
         out.clear();
         body_scratch_.clear();
@@ -156,6 +174,8 @@ private:
     std::string extra_headers_;
     std::vector<std::string> value_names_;           // slot -> NAME
     std::vector<std::vector<std::string>> values_;   // slot -> lines
+    // slot -> the next line's index for {#NAME}, run-wide (made by finalize).
+    std::shared_ptr<std::vector<std::atomic<std::uint64_t>>> next_line_;
     // Scratch space for rendering; one request_mix copy per thread.
     mutable std::string body_scratch_;
     mutable std::vector<std::string_view> picked_;

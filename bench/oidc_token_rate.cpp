@@ -6,6 +6,10 @@
 // connection, and reports the exchange phase alone: token responses/s and
 // their latency. Each code is used once; a non-200 answer is counted as an
 // error. Loopback only. Output: one JSON object on stdout.
+// With --mint-only FILE it stops after the first phase and writes the codes
+// to FILE, one a line (`scripts/bench sso_token` exchanges them through
+// loadgen: its {#oidc_code} placeholder uses each line once); the verifier
+// is RFC 7636's example, dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -36,7 +40,7 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 struct options {
-    std::string host = "127.0.0.1", port, cookie, client_id, client_secret, redirect_uri;
+    std::string host = "127.0.0.1", port, cookie, client_id, client_secret, redirect_uri, mint_only;
     std::size_t codes = 50000, connections = 16;
 };
 
@@ -95,6 +99,7 @@ int main(int argc, char** argv) {
         else if (k == "--redirect-uri") o.redirect_uri = v;
         else if (k == "--codes") o.codes = std::stoul(v);
         else if (k == "--connections") o.connections = std::stoul(v);
+        else if (k == "--mint-only") o.mint_only = v;
         else {
             std::fprintf(stderr, "oidc_token_rate: unknown option %s\n", k.c_str());
             return 2;
@@ -103,7 +108,7 @@ int main(int argc, char** argv) {
     if (o.port.empty() || (o.host != "127.0.0.1" && o.host != "localhost") || o.cookie.empty() ||
         o.client_id.empty() || o.redirect_uri.empty()) {
         std::fputs("usage: oidc_token_rate --target 127.0.0.1:PORT --cookie C --client-id ID --client-secret S "
-                   "--redirect-uri URI [--codes N] [--connections C]\n",
+                   "--redirect-uri URI [--codes N] [--connections C] [--mint-only FILE]\n",
                    stderr);
         return 2;
     }
@@ -139,6 +144,19 @@ int main(int argc, char** argv) {
         for (auto& t : threads) t.join();
     }
     const double mint_s = std::chrono::duration<double>(steady::now() - mint_start).count();
+    if (!o.mint_only.empty()) {
+        std::FILE* f = std::fopen(o.mint_only.c_str(), "w");
+        if (!f) {
+            std::fprintf(stderr, "oidc_token_rate: cannot write %s\n", o.mint_only.c_str());
+            return 1;
+        }
+        for (const auto& code : codes)
+            if (!code.empty()) std::fprintf(f, "%s\n", code.c_str());
+        const bool written = std::fclose(f) == 0;
+        std::printf("{\"codes\": %zu, \"mint_errors\": %zu, \"mint_s\": %.3f, \"mint_rps\": %.0f}\n", o.codes,
+                    mint_errors.load(), mint_s, double(o.codes) / mint_s);
+        return written && mint_errors.load() < o.codes ? 0 : 1;
+    }
 
     // Phase 2: exchange every code once (measured).
     next = 0;

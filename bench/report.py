@@ -133,11 +133,11 @@ def detail_tables(s):
     if rows:
         parts.append("<h2>Server (sampled from /proc)</h2>")
         parts.append(table(["", ""], rows))
-    for key, title in (("kill", "Kill and restart"), ("recovery", "Delivery check (every 202 in the outbox)"),
-                       ("import", "Import")):
+    for key, title in (("kill", "Kill and restart"), ("store_check", "sesame check after the kills"),
+                       ("recovery", "Delivery check (every 202 in the outbox)"), ("import", "Import")):
         if key in s:
             parts.append("<h2>%s</h2>" % esc(title))
-            parts.append(table(["", ""], [[esc(k), esc(fmt_num(v) if not isinstance(v, list) else ", ".join(v) or "–")]
+            parts.append(table(["", ""], [[esc(k), esc(fmt_num(v) if not isinstance(v, list) else ", ".join(str(x) for x in v) or "–")]
                                           for k, v in s[key].items()]))
     return parts
 

@@ -245,9 +245,15 @@ private:
             if (s_.stages.size() >= 100) { why = "at most 100 stages"; return false; }
             s_.stages.push_back(st);
         } else if (key == "kill_at") {
-            std::int64_t p = 0;
-            if (!parse_percent(v, p) || p > 1000) return bad("a percentage of the run from 0% to 100%");
-            s_.kill_at_permille = p;
+            const auto w = words(v);
+            if (w.empty() || w.size() > 100) return bad("1 to 100 percentages of the run, such as '20% 60%'");
+            for (const auto word : w) {
+                std::int64_t p = 0;
+                if (!parse_percent(word, p) || p > 1000 ||
+                    (!s_.kill_at_permille.empty() && p <= s_.kill_at_permille.back()))
+                    return bad("increasing percentages of the run from 0% to 100%, such as '20% 60%'");
+                s_.kill_at_permille.push_back(p);
+            }
         } else if (key == "kill_window") {
             if (!parse_ms(v, s_.kill_window_ms)) return bad("a duration such as 5s");
         } else if (key == "check_delivery") {
@@ -440,7 +446,11 @@ std::string to_text(const scenario& s) {
     out += "honor_retry_after = " + std::to_string(s.honor_retry_after_ms) + "ms\n";
     out += "start = " + permille_text(s.start_permille) + "\n";
     for (const auto& st : s.stages) out += "stage = " + std::to_string(st.ms) + "ms " + permille_text(st.level_permille) + "\n";
-    if (s.kill_at_permille) out += "kill_at = " + permille_text(*s.kill_at_permille) + "\n";
+    if (!s.kill_at_permille.empty()) {
+        out += "kill_at =";
+        for (const auto p : s.kill_at_permille) out += " " + permille_text(p);
+        out += "\n";
+    }
     out += "kill_window = " + std::to_string(s.kill_window_ms) + "ms\n";
     if (!s.check_delivery.empty()) out += "check_delivery = " + s.check_delivery + "\n";
     if (!s.references.empty()) {

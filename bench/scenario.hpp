@@ -21,7 +21,9 @@
 //   honor_retry_after = 0s            cap of the pause a Retry-After asks for; 0: ignored
 //   start = 10%                       level at t = 0 (default 100%)
 //   stage = 30s 100%                  repeatable: ramp linearly to that level over that time
-//   kill_at = 50%                     SIGKILL the server at that point of the run, restart it
+//   kill_at = 50%                     SIGKILL the server at that point of the run, restart it;
+//                                     several increasing moments (`20% 50% 80%`, at most
+//                                     100): as many kills and restarts
 //   kill_window = 5s                  answers overlapping [kill, kill + window] stay out of
 //                                     the routes' latency_ms_steady (default 5s)
 //   check_delivery = ROUTE            that route's recorded `reference`s must reach the outbox
@@ -45,8 +47,10 @@
 // rate in open loop. METRIC is a dotted path into summary.json, e.g.
 // routes.login_ok.latency_ms.p99, references.argon2, ratios.login_vs_argon2.
 // In path, body and headers: {seq} (run-wide counter), {rand} (8 random
-// digits) and {@NAME} (a random line of the values file NAME, one line per
-// file per request).
+// digits), {@NAME} (a random line of the values file NAME, one line per
+// file per request) and {#NAME} (the next line of NAME, in order across the
+// run, each once before any comes again: values that work once, such as
+// authorization codes).
 #pragma once
 
 #include <cstdint>
@@ -100,7 +104,7 @@ struct scenario {
     std::int64_t honor_retry_after_ms = 0;
     std::int64_t start_permille = 1000;
     std::vector<scenario_stage> stages;  // never empty once parsed
-    std::optional<std::int64_t> kill_at_permille;
+    std::vector<std::int64_t> kill_at_permille;  // increasing; empty: no kill
     std::int64_t kill_window_ms = 5000;
     std::string check_delivery;
     std::vector<std::string> references;

@@ -52,6 +52,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(is_name(r.name) && r.weight >= 1 && !r.path.empty() && r.path.front() == '/', "route");
         for (unsigned code : r.expect) check(code >= 100 && code <= 599, "expected status");
     }
+    for (std::size_t i = 0; i < s.kill_at_permille.size(); ++i)
+        check(s.kill_at_permille[i] >= 0 && s.kill_at_permille[i] <= 1000 &&
+                  (i == 0 || s.kill_at_permille[i] > s.kill_at_permille[i - 1]),
+              "kill_at");
     for (const auto& t : s.thresholds) check(t.op == "<" || t.op == "<=" || t.op == ">" || t.op == ">=" || t.op == "==", "op");
 
     const std::string canonical = to_text(s);

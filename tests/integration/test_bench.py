@@ -156,6 +156,25 @@ def test_evening_loses_no_accepted_recovery_message(evening_run):
     assert lost["ok"] and lost["measured"] == 0
 
 
+def test_crash_rounds_kills_ten_times_loses_nothing_and_checks_the_store(tmp_path):
+    out = str(tmp_path / "crash")
+    p = bench("crash_rounds", "--accounts", "300", "--duration", "10s", "--out", out, *FAST)
+    assert p.returncode in (0, 1), p.stderr + p.stdout
+    s, page = load(out)
+    kill = s["kill"]
+    assert kill["count"] == 10
+    assert kill["at_s_all"] == sorted(kill["at_s_all"]) and kill["at_s_all"][0] == kill["at_s"]
+    assert len(set(kill["at_s_all"])) == 10 and kill["restart_s_max"] >= kill["restart_s"]
+    assert page.count("ready again") >= 10  # one mark per restart on the charts
+    assert s["store_check"]["exit_code"] == 0, s["store_check"]["report"]
+    r = s["recovery"]
+    assert r["answered_202"] > 0 and r["lost"] == 0, r["lost_examples"]
+    assert {t["name"]: t["ok"] for t in s["thresholds"]} == {"every_kill": True, "nothing_lost": True,
+                                                             "store_consistent": True}
+    assert p.returncode == 0
+    check_page(page)
+
+
 def test_threshold_that_holds_exits_0_and_one_that_fails_exits_1(tmp_path):
     holds = write_scenario(tmp_path, "some = routes.healthz.requests > 0\n")
     p = bench(holds, "--accounts", "50", "--rounds", "2", "--out", str(tmp_path / "a"), *FAST)
@@ -194,6 +213,52 @@ def test_a_run_stops_at_its_request_cap(tmp_path):
     s, _ = load(str(tmp_path / "out"))
     assert 300 <= s["routes"]["healthz"]["requests"] <= 300 + 4  # plus what was in flight
     assert any("--max-requests 300" in n for n in s["notes"])
+
+
+def test_sso_token_exchanges_each_minted_code_once(tmp_path):
+    # 2000 answers and 2016 codes (one more per connection): drawn at random,
+    # codes would come twice and the second use answer 400 invalid_grant.
+    out = str(tmp_path / "token")
+    p = bench("sso_token", "--accounts", "50", "--duration", "30s", "--max-requests", "2000", "--out", out, *FAST,
+              timeout=300)
+    assert p.returncode in (0, 1), p.stderr + p.stdout
+    s, _ = load(out)
+    token = s["routes"]["token"]
+    check_route(token)
+    assert token["status"] == {"200": token["requests"]}
+    assert token["errors_total"] == 0
+    assert token["requests"] <= 2000 + 16
+    assert [t["name"] for t in s["thresholds"]] == ["token_rate"]
+
+
+def test_login_timing_compares_the_two_latency_distributions(tmp_path):
+    out = str(tmp_path / "timing")
+    p = bench("login_timing", "--accounts", "300", "--duration", "2s", "--out", out, *FAST, timeout=300)
+    assert p.returncode in (0, 1), p.stderr + p.stdout
+    s, _ = load(out)
+    known, unknown = s["routes"]["known"], s["routes"]["unknown"]
+    for r in (known, unknown):
+        check_route(r)
+        assert r["status"] == {"401": r["requests"]}  # invalid_credentials both ways
+        assert "latency_histogram" not in r  # loadgen's, used for the test, not kept
+    ks = s["latency_ks"]["known"]["unknown"]
+    assert ks["samples"] == [known["requests"], unknown["requests"]]
+    assert 0 <= ks["statistic"] <= 1 and 0 <= ks["p_value"] <= 1
+    (threshold,) = s["thresholds"]
+    assert threshold["metric"] == "latency_ks.known.unknown.p_value" and threshold["measured"] == ks["p_value"]
+    assert p.returncode == (0 if ks["p_value"] > 0.01 else 1)
+
+
+def test_search_runs_as_an_admin_and_a_secretariat_logged_in_with_totp(tmp_path):
+    out = str(tmp_path / "search")
+    p = bench("search", "--accounts", "2000", "--duration", "2s", "--out", out, *FAST, timeout=300)
+    assert p.returncode in (0, 1), p.stderr + p.stdout  # 1: the p99 target on a shared machine
+    s, _ = load(out)
+    assert set(s["routes"]) == {"national", "school"}
+    for r in s["routes"].values():
+        check_route(r)
+        assert r["status"] == {"200": r["requests"]}  # a session refused or out of scope would be 401/403
+    assert [t["name"] for t in s["thresholds"]] == ["national_p99", "school_p99"]
 
 
 def test_refuses_a_remote_target():
