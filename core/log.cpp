@@ -1,6 +1,8 @@
 #include "core/log.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -26,7 +28,7 @@ public:
         drain();
     }
 
-    void append(std::string&& line) {
+    void append(std::string_view line) {
         bool wake = false;
         {
             std::lock_guard lk(mu_);
@@ -119,6 +121,13 @@ void set_min_level(level l) { min_level.store(int(l)); }
 void append_json_string(std::string& out, std::string_view s) {
     static const char hex[] = "0123456789abcdef";
     out.push_back('"');
+    // Most values (routes, methods, addresses) need no escape: one append.
+    const bool plain = std::none_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; });
+    if (plain) {
+        out.append(s);
+        out.push_back('"');
+        return;
+    }
     for (unsigned char c : s) {
         switch (c) {
             case '"': out += "\\\""; break;
@@ -141,8 +150,9 @@ void append_json_string(std::string& out, std::string_view s) {
 
 void write(level l, std::string_view event, std::initializer_list<field> fields) {
     if (int(l) < min_level.load(std::memory_order_relaxed)) return;
-    std::string line;
-    line.reserve(160);
+    // One buffer per thread, reused: a request's line costs no allocation.
+    thread_local std::string line;
+    line.clear();
     line += "{\"ts\":\"";
     append_timestamp(line, std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
     line += '"';
@@ -159,22 +169,20 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
                 using T = std::decay_t<decltype(v)>;
                 if constexpr (std::is_same_v<T, std::string_view>) append_json_string(line, v);
                 else if constexpr (std::is_same_v<T, bool>) line += v ? "true" : "false";
-                else if constexpr (std::is_same_v<T, double>) {
+                else {
                     char b[32];
-                    std::snprintf(b, sizeof b, "%.3f", v);
-                    line += b;
-                } else line += std::to_string(v);
+                    std::to_chars_result r;
+                    if constexpr (std::is_same_v<T, double>) r = std::to_chars(b, b + sizeof b, v, std::chars_format::fixed, 3);
+                    else r = std::to_chars(b, b + sizeof b, v);
+                    line.append(b, r.ptr);
+                }
             },
             f.value);
     }
     line += "}\n";
-    if (l >= level::warn) {
-        // Warnings and errors go out at once: they matter most right before a crash.
-        writer().append(std::move(line));
-        writer().drain();
-        return;
-    }
-    writer().append(std::move(line));
+    writer().append(line);
+    // Warnings and errors go out at once: they matter most right before a crash.
+    if (l >= level::warn) writer().drain();
 }
 
 void flush() { writer().drain(); }
