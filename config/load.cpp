@@ -112,30 +112,105 @@ std::variant<std::string, config_error> read_file(const std::string& path) {
     return text;
 }
 
-std::variant<loaded, config_error> load_checked(const load_input& input) {
-    std::map<std::string, raw_value, std::less<>> chosen;
+using raw_values = std::map<std::string, raw_value, std::less<>>;
 
-    // 1. The file, lowest precedence.
+// 1. The file, lowest precedence.
+std::optional<config_error> read_config_file(const std::string& file, raw_values& chosen) {
+    auto text = read_file(file);
+    if (auto* e = std::get_if<config_error>(&text)) return std::move(*e);
+    auto parsed = parse_config_text(std::get<std::string>(text));
+    if (auto* e = std::get_if<file_syntax_error>(&parsed)) {
+        return error_for("config",
+                         "fichier « " + file + " », ligne " + std::to_string(e->line) + " : " + e->message);
+    }
+    std::map<std::string, int, std::less<>> seen_at;
+    for (auto& entry : std::get<std::vector<file_entry>>(parsed)) {
+        const std::string origin = "fichier « " + file + " », ligne " + std::to_string(entry.line);
+        if (!is_known_key(entry.key)) return unknown_key(entry.key, origin);
+        if (const auto it = seen_at.find(entry.key); it != seen_at.end()) {
+            return error_for(entry.key, "définie deux fois (lignes " + std::to_string(it->second) + " et " +
+                                            std::to_string(entry.line) + ")",
+                             "fichier « " + file + " »");
+        }
+        seen_at.emplace(entry.key, entry.line);
+        chosen[entry.key] = raw_value{std::move(entry.value), origin};
+    }
+    return std::nullopt;
+}
+
+// 5. Rules across keys.
+std::optional<config_error> check_across_keys(const settings& s, const raw_values& chosen) {
+    const auto origin_of = [&](std::string_view key) {
+        const auto it = chosen.find(key);
+        return it == chosen.end() ? std::string() : it->second.origin;
+    };
+    if (s.http.tls_cert.has_value() != s.http.tls_key.has_value()) {
+        const std::string missing = s.http.tls_cert ? "http.tls_key" : "http.tls_cert";
+        const std::string present = s.http.tls_cert ? "http.tls_cert" : "http.tls_key";
+        return error_for(missing, "doit être défini avec " + present + " (les deux ou aucun)", origin_of(present));
+    }
+    const std::pair<const char*, bool> dkim[] = {{"dkim.domain", s.dkim.domain.has_value()},
+                                                 {"dkim.selector", s.dkim.selector.has_value()},
+                                                 {"dkim.key_file", s.dkim.key_file.has_value()}};
+    const auto set = std::count_if(std::begin(dkim), std::end(dkim), [](const auto& d) { return d.second; });
+    if (set != 0 && set != 3) {
+        const auto missing = std::find_if(std::begin(dkim), std::end(dkim), [](const auto& d) { return !d.second; });
+        return error_for(missing->first,
+                         "doit être défini avec les autres clés dkim.* (dkim.domain, dkim.selector et "
+                         "dkim.key_file : les trois ou aucune)");
+    }
+    if (s.workers.retry_max < s.workers.retry_initial) {
+        return error_for("workers.retry_max",
+                         "doit être au moins workers.retry_initial (" + format_duration(s.workers.retry_initial) + ")",
+                         origin_of("workers.retry_max"));
+    }
+    return std::nullopt;
+}
+
+// 6. Derived values.
+void derive_values(settings& s, const raw_values& chosen, std::vector<std::string>& warnings) {
+    if (s.http.tls_cert) {
+        if (chosen.count("http.secure_cookies") != 0 && !s.http.secure_cookies) {
+            warnings.push_back("http.secure_cookies : false ignoré, les cookies sont toujours Secure sous TLS");
+        }
+        s.http.secure_cookies = true;
+    }
+    // The one place public_url is normalised: links are built as
+    // public_url + "/path" everywhere else.
+    while (!s.http.public_url.empty() && s.http.public_url.back() == '/') s.http.public_url.pop_back();
+    if (s.outbox.file.empty()) s.outbox.file = (std::filesystem::path(s.store.path) / "outbox.log").string();
+    const std::uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
+    if (s.http.threads == 0) s.http.threads = cores;
+    if (s.workers.hash_threads == 0) s.workers.hash_threads = cores;
+}
+
+// 7. Accepted, but worth a word in the log.
+void warn_about(const settings& s, std::vector<std::string>& warnings) {
+    if (s.password.argon2_memory_kib < owasp_argon2_memory_kib ||
+        s.password.argon2_iterations < owasp_argon2_iterations) {
+        warnings.push_back("password.argon2_memory_kib = " + std::to_string(s.password.argon2_memory_kib) +
+                           ", password.argon2_iterations = " + std::to_string(s.password.argon2_iterations) +
+                           " : coût Argon2id sous le minimum OWASP (m=19456 KiB, t=2) ; accepté, mais les "
+                           "empreintes résistent moins bien à une attaque hors ligne");
+    }
+    if (!s.smtp.verify_tls) {
+        warnings.push_back("smtp.verify_tls = false : le certificat du serveur SMTP n'est pas vérifié");
+    }
+    for (const auto& proxy : s.http.trusted_proxies) {
+        if (proxy.ends_with("/0")) {
+            warnings.push_back("http.trusted_proxies : " + proxy +
+                               " fait croire l'en-tête X-Forwarded-For de n'importe quel client");
+        }
+    }
+    if (s.sms.callback_secret && s.sms.callback_secret->size() < min_callback_secret_bytes) {
+        warnings.push_back("sms.callback_secret : secret court (moins de 16 caractères), facile à deviner");
+    }
+}
+
+std::variant<loaded, config_error> load_checked(const load_input& input) {
+    raw_values chosen;
     if (input.file) {
-        auto text = read_file(*input.file);
-        if (auto* e = std::get_if<config_error>(&text)) return std::move(*e);
-        auto parsed = parse_config_text(std::get<std::string>(text));
-        if (auto* e = std::get_if<file_syntax_error>(&parsed)) {
-            return error_for("config", "fichier « " + *input.file + " », ligne " + std::to_string(e->line) + " : " +
-                                           e->message);
-        }
-        std::map<std::string, int, std::less<>> seen_at;
-        for (auto& entry : std::get<std::vector<file_entry>>(parsed)) {
-            const std::string origin = "fichier « " + *input.file + " », ligne " + std::to_string(entry.line);
-            if (!is_known_key(entry.key)) return unknown_key(entry.key, origin);
-            if (const auto it = seen_at.find(entry.key); it != seen_at.end()) {
-                return error_for(entry.key, "définie deux fois (lignes " + std::to_string(it->second) + " et " +
-                                                std::to_string(entry.line) + ")",
-                                 "fichier « " + *input.file + " »");
-            }
-            seen_at.emplace(entry.key, entry.line);
-            chosen[entry.key] = raw_value{std::move(entry.value), origin};
-        }
+        if (auto e = read_config_file(*input.file, chosen)) return std::move(*e);
     }
 
     // 2. The environment, known keys only.
@@ -168,70 +243,10 @@ std::variant<loaded, config_error> load_checked(const load_input& input) {
         }
         if (auto problem = spec.apply(s, raw.value)) return error_for(std::string(spec.key), *problem, raw.origin);
     }
-    const auto origin_of = [&](std::string_view key) {
-        const auto it = chosen.find(key);
-        return it == chosen.end() ? std::string() : it->second.origin;
-    };
 
-    // 5. Rules across keys.
-    if (s.http.tls_cert.has_value() != s.http.tls_key.has_value()) {
-        const std::string missing = s.http.tls_cert ? "http.tls_key" : "http.tls_cert";
-        const std::string present = s.http.tls_cert ? "http.tls_cert" : "http.tls_key";
-        return error_for(missing, "doit être défini avec " + present + " (les deux ou aucun)", origin_of(present));
-    }
-    {
-        const std::pair<const char*, bool> dkim[] = {{"dkim.domain", s.dkim.domain.has_value()},
-                                                     {"dkim.selector", s.dkim.selector.has_value()},
-                                                     {"dkim.key_file", s.dkim.key_file.has_value()}};
-        const auto set = std::count_if(std::begin(dkim), std::end(dkim), [](const auto& d) { return d.second; });
-        if (set != 0 && set != 3) {
-            const auto missing = std::find_if(std::begin(dkim), std::end(dkim), [](const auto& d) { return !d.second; });
-            return error_for(missing->first,
-                             "doit être défini avec les autres clés dkim.* (dkim.domain, dkim.selector et "
-                             "dkim.key_file : les trois ou aucune)");
-        }
-    }
-    if (s.workers.retry_max < s.workers.retry_initial) {
-        return error_for("workers.retry_max",
-                         "doit être au moins workers.retry_initial (" + format_duration(s.workers.retry_initial) + ")",
-                         origin_of("workers.retry_max"));
-    }
-
-    // 6. Derived values.
-    if (s.http.tls_cert) {
-        if (chosen.count("http.secure_cookies") != 0 && !s.http.secure_cookies) {
-            out.warnings.push_back("http.secure_cookies : false ignoré, les cookies sont toujours Secure sous TLS");
-        }
-        s.http.secure_cookies = true;
-    }
-    // The one place public_url is normalised: links are built as
-    // public_url + "/path" everywhere else.
-    while (!s.http.public_url.empty() && s.http.public_url.back() == '/') s.http.public_url.pop_back();
-    if (s.outbox.file.empty()) s.outbox.file = (std::filesystem::path(s.store.path) / "outbox.log").string();
-    const std::uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
-    if (s.http.threads == 0) s.http.threads = cores;
-    if (s.workers.hash_threads == 0) s.workers.hash_threads = cores;
-
-    // 7. Accepted, but worth a word in the log.
-    if (s.password.argon2_memory_kib < owasp_argon2_memory_kib ||
-        s.password.argon2_iterations < owasp_argon2_iterations) {
-        out.warnings.push_back("password.argon2_memory_kib = " + std::to_string(s.password.argon2_memory_kib) +
-                               ", password.argon2_iterations = " + std::to_string(s.password.argon2_iterations) +
-                               " : coût Argon2id sous le minimum OWASP (m=19456 KiB, t=2) ; accepté, mais les "
-                               "empreintes résistent moins bien à une attaque hors ligne");
-    }
-    if (!s.smtp.verify_tls) {
-        out.warnings.push_back("smtp.verify_tls = false : le certificat du serveur SMTP n'est pas vérifié");
-    }
-    for (const auto& proxy : s.http.trusted_proxies) {
-        if (proxy.ends_with("/0")) {
-            out.warnings.push_back("http.trusted_proxies : " + proxy +
-                                   " fait croire l'en-tête X-Forwarded-For de n'importe quel client");
-        }
-    }
-    if (s.sms.callback_secret && s.sms.callback_secret->size() < min_callback_secret_bytes) {
-        out.warnings.push_back("sms.callback_secret : secret court (moins de 16 caractères), facile à deviner");
-    }
+    if (auto e = check_across_keys(s, chosen)) return std::move(*e);
+    derive_values(s, chosen, out.warnings);
+    warn_about(s, out.warnings);
     return out;
 }
 
