@@ -33,6 +33,7 @@
 
 #include "core/log.hpp"
 #include "store/codec.hpp"
+#include "store/wal_syncer.hpp"
 
 namespace sesame::store {
 
@@ -280,97 +281,11 @@ struct database::impl {
         return static_cast<std::size_t>(h % lock_stripes);
     }
 
-    // ---- group commit by a syncer thread ------------------------------------
-    //
-    // A synced write goes to the WAL without fsync, then waits until the
-    // syncer has fsynced past its sequence number. The syncer fsyncs once
-    // for everything written since its last round, however many threads
-    // wrote: one fsync per round instead of one per RocksDB write group,
-    // which is what bounded synced throughput. SyncWAL() does not block
-    // writers meanwhile.
-    std::mutex sync_mu;
-    std::condition_variable sync_wanted, sync_done;
-    std::uint64_t sync_requested = 0;  // highest sequence someone waits for
-    std::uint64_t sync_reached = 0;    // every write up to it is on disk
-    std::string sync_failure;          // set once a sync fails: synced writes fail from then on
-    bool sync_stop = false;
-    // Callers of when_durable() not yet answered: called by the syncer once
-    // sync_reached passes their position (or with false once a sync failed).
-    std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> sync_waiters;
-    std::thread syncer;
-
-    void when_durable(std::uint64_t seq, std::function<void(bool)> done) {
-        std::unique_lock lk(sync_mu);
-        if (!sync_failure.empty() || sync_reached >= seq) {
-            const bool ok = sync_failure.empty();
-            lk.unlock();
-            done(ok);
-            return;
-        }
-        sync_waiters.emplace_back(seq, std::move(done));
-        if (seq > sync_requested) {
-            sync_requested = seq;
-            sync_wanted.notify_one();
-        }
-    }
-
-    // Answers the waiters a round settled, outside the lock (`lk` is held on
-    // entry and on return).
-    void answer_waiters(std::unique_lock<std::mutex>& lk) {
-        if (sync_waiters.empty()) return;
-        const bool failed = !sync_failure.empty();
-        std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> settled, waiting;
-        for (auto& w : sync_waiters) (failed || w.first <= sync_reached ? settled : waiting).push_back(std::move(w));
-        sync_waiters = std::move(waiting);
-        lk.unlock();
-        for (auto& [seq, done] : settled) done(!failed);
-        lk.lock();
-    }
-
-    void wait_synced(std::uint64_t seq) {
-        std::unique_lock lk(sync_mu);
-        if (seq > sync_requested) {
-            sync_requested = seq;
-            sync_wanted.notify_one();
-        }
-        sync_done.wait(lk, [&] { return sync_reached >= seq || !sync_failure.empty(); });
-        if (sync_reached < seq) throw store_error("store: synchronisation du journal impossible : " + sync_failure);
-    }
-
-    void run_syncer() {
-        std::unique_lock lk(sync_mu);
-        for (;;) {
-            sync_wanted.wait(lk, [&] { return sync_stop || sync_requested > sync_reached; });
-            if (sync_requested <= sync_reached) return;  // stopping with nothing left to sync
-            // Everything with a sequence up to `target` is already in the WAL file.
-            const std::uint64_t target = db->GetLatestSequenceNumber();
-            lk.unlock();
-            const auto s = db->SyncWAL();
-            lk.lock();
-            if (s.ok()) {
-                sync_reached = std::max(sync_reached, target);
-            } else {
-                sync_failure = s.ToString();
-                log::error("store_wal_sync_failed", {{"path", path}, {"status", sync_failure}});
-            }
-            sync_done.notify_all();
-            answer_waiters(lk);
-            if (!sync_failure.empty()) return;
-        }
-    }
-
-    void stop_syncer() noexcept {
-        if (!syncer.joinable()) return;
-        {
-            std::lock_guard lk(sync_mu);
-            sync_stop = true;
-        }
-        sync_wanted.notify_one();
-        syncer.join();
-    }
+    // Group commit (store/wal_syncer.hpp), started once the database is open.
+    std::unique_ptr<wal_syncer> syncer;
 
     void close() noexcept {
-        stop_syncer();
+        syncer.reset();  // answers the waiters left, after a last fsync
         if (!db) return;
         auto release = [&](rocksdb::ColumnFamilyHandle*& h) {
             if (!h) return;
@@ -525,7 +440,14 @@ std::unique_ptr<database> database::open(const open_options& o) {
 
     std::unique_ptr<database> d(new database(std::move(p)));  // closes on throw below
     auto& m = *d->impl_;
-    m.syncer = std::thread([&m] { m.run_syncer(); });
+    m.syncer = std::make_unique<wal_syncer>([&m] { return m.db->GetLatestSequenceNumber(); },
+                                            [&m]() -> std::optional<std::string> {
+                                                const auto s = m.db->SyncWAL();
+                                                if (s.ok()) return std::nullopt;
+                                                log::error("store_wal_sync_failed",
+                                                           {{"path", m.path}, {"status", s.ToString()}});
+                                                return s.ToString();
+                                            });
     m.load_meta();
     return d;
 }
@@ -616,7 +538,7 @@ void database::write(const write_batch& batch, durability d) {
     impl_->written_keys.fetch_add(batch.size(), std::memory_order_relaxed);
     impl_->written_bytes.fetch_add(batch.byte_size(), std::memory_order_relaxed);
     if (d == durability::synced && impl_->sync_writes && deferring != impl_.get())
-        impl_->wait_synced(impl_->db->GetLatestSequenceNumber());
+        impl_->syncer->wait(impl_->db->GetLatestSequenceNumber());
 }
 
 write_totals database::written() const {
@@ -637,7 +559,7 @@ std::uint64_t database::run_deferred(const std::function<void()>& work) {
 }
 
 void database::when_durable(std::uint64_t position, std::function<void(bool)> done) {
-    impl_->when_durable(position, std::move(done));
+    impl_->syncer->when_durable(position, std::move(done));
 }
 
 void database::scan_prefix(family f, std::string_view prefix, timestamp now, const visitor& visit,
