@@ -33,8 +33,8 @@ std::uint64_t next_journal_sequence() {
 // The account and the index records that change with it. The stale index
 // records are found from the stored account, not from what the use case
 // says it read: the caller holds the account's lock from its read to this
-// apply, so the stored record is the one it changed, and a use case cannot
-// leave a stale index entry behind by passing a wrong `before`.
+// apply, so the stored record is the one it changed: a use case hands over
+// the account as written and cannot leave a stale index entry behind.
 void add_account_write(write_batch& b, const database& db, const account& after) {
     std::optional<account> before;
     if (auto stored = db.get(family::accounts, keys::account(after.identifier), no_expiry_check))
@@ -58,20 +58,24 @@ void add_account_write(write_batch& b, const database& db, const account& after)
 }
 
 // A flow and its reference and per-account index keys, which share its
-// expiry. An update that keeps that expiry (a wrong code counted, a flow
-// closed) rewrites the flow alone: the index keys are identical.
+// expiry. An update that keeps that expiry and the keys' parts (a wrong code
+// counted, a flow closed) rewrites the flow alone: its index keys would be
+// written again byte for byte.
+bool flow_indexes_unchanged(const database& db, const std::string& flow_key, const recovery_flow& f,
+                            timestamp keep, timestamp now) {
+    const auto stored = db.get_record(family::flows, flow_key, now);
+    if (!stored || !stored->expires_at || to_millis(*stored->expires_at) != to_millis(keep)) return false;
+    const recovery_flow old = decode_flow(stored->value);
+    return old.reference == f.reference && old.identifier == f.identifier && old.candidates == f.candidates &&
+           old.created_at == f.created_at;
+}
+
 void add_flow_write(write_batch& b, const database& db, const recovery_flow& f, timestamp now) {
     const timestamp keep = f.keep_until();
     const std::string flow_key = keys::flow(f.id);
-    if (auto stored = db.get_record(family::flows, flow_key, now); stored && stored->expires_at && to_millis(*stored->expires_at) == to_millis(keep)) {
-        const recovery_flow old = decode_flow(stored->value);
-        if (old.reference == f.reference && old.identifier == f.identifier && old.candidates == f.candidates &&
-            old.created_at == f.created_at) {
-            b.put(family::flows, flow_key, encode_flow(f), keep);
-            return;
-        }
-    }
+    const bool indexes_unchanged = flow_indexes_unchanged(db, flow_key, f, keep, now);
     b.put(family::flows, flow_key, encode_flow(f), keep);
+    if (indexes_unchanged) return;
     b.put(family::flows, keys::flow_reference(f.reference), f.id, keep);
     if (!f.identifier.empty()) b.put(family::flows, keys::flow_of(f.identifier, f.created_at, f.id), {}, keep);
     for (const auto& c : f.candidates) b.put(family::flows, keys::flow_of(c, f.created_at, f.id), {}, keep);

@@ -615,6 +615,36 @@ BOOST_AUTO_TEST_CASE(rocksdb_batch_that_fails_to_build_writes_nothing) {
     BOOST_TEST(!f.repo().find_message("aa").has_value());
 }
 
+BOOST_AUTO_TEST_CASE(rocksdb_flow_update_rewrites_its_index_keys_only_when_they_change) {
+    rocksdb_fixture f;
+    recovery_flow flow;
+    flow.id = "flow-1";
+    flow.reference = "R-AAAA-BBBB";
+    flow.identifier = "m.dupont";
+    flow.created_at = t0;
+    flow.code_expires_at = t0 + minutes(15);
+    auto put = [&] {
+        changes c;
+        c.flows_put.push_back(flow);
+        const auto before = f.db->written().keys;
+        f.repo().apply(c);
+        return f.db->written().keys - before;
+    };
+    BOOST_TEST(put() == 3u);  // the flow, its reference, its account index
+    ++flow.failed_attempts;   // a wrong code: same expiry, same key parts
+    BOOST_TEST(put() == 1u);
+    BOOST_TEST(f.repo().find_flow("flow-1", t0)->failed_attempts == 1u);
+    BOOST_TEST(f.repo().find_flow_by_reference("R-AAAA-BBBB", t0)->failed_attempts == 1u);
+    BOOST_TEST(f.repo().flows_of("m.dupont", 10, t0).size() == 1u);
+    // A resend moves the expiry: the index keys follow it, so the reference
+    // still answers after the first expiry has passed.
+    flow.code_expires_at = t0 + hours(1);
+    BOOST_TEST(put() == 3u);
+    const timestamp between = t0 + minutes(15) + days(7) + minutes(1);
+    BOOST_TEST(f.repo().find_flow_by_reference("R-AAAA-BBBB", between).has_value());
+    BOOST_TEST(f.repo().flows_of("m.dupont", 10, between).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(rocksdb_survives_reopen) {
     rocksdb_fixture f;
     create(f.repo(), make_account("m.dupont"));
